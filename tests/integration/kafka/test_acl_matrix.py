@@ -1,0 +1,201 @@
+"""Every principal x topic x operation in the topology, against the real broker's ACLs.
+
+The expected outcome of each cell comes from the topology file itself (``Topology.allowed``);
+the observed outcome comes from really producing or consuming as that principal. A cell that
+neither succeeds nor is refused within the time limit fails the test: silence is not a "no".
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import subprocess
+import time
+import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import kafka.errors as kerr
+import pytest
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from pydantic import SecretStr
+
+from tests.support.cluster import KafkaCluster
+from threadline.config import KafkaSettings
+from threadline.kafka.local import LocalKafka
+from threadline.kafka.topology import Topology
+
+pytestmark = pytest.mark.integration
+
+Settings = Callable[..., KafkaSettings]
+
+
+def try_write(settings: KafkaSettings, topic: str) -> str:
+    """Non-idempotent on purpose: an idempotent producer first asks for a producer id, which a
+    principal with no WRITE anywhere is refused cluster-wide, hiding the topic-level answer."""
+    producer = KafkaProducer(
+        **settings.client_config(), acks="all", enable_idempotence=False, max_block_ms=10_000
+    )
+    try:
+        producer.send(topic, key=b"acl-probe", value=b"acl-probe").get(timeout=15)
+        return "allowed"
+    except kerr.TopicAuthorizationFailedError:
+        return "denied"
+    finally:
+        producer.close(timeout=5)
+
+
+def try_read(settings: KafkaSettings, topic: str, deadline_s: float = 15.0) -> str:
+    """Allowed when a record comes back; denied when the broker refuses the fetch or the
+    metadata request (kafka-python records the latter in its cluster view instead of raising,
+    so the test looks there: the only private attribute this suite reads)."""
+    consumer = KafkaConsumer(**settings.client_config(), enable_auto_commit=False)
+    partition = TopicPartition(topic, 0)
+    try:
+        consumer.assign([partition])
+        consumer.seek(partition, 0)
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            if consumer.poll(timeout_ms=200):
+                return "allowed"
+            if topic in consumer._client.cluster.unauthorized_topics:
+                return "denied"
+        return "timeout"
+    except kerr.TopicAuthorizationFailedError:
+        return "denied"
+    finally:
+        consumer.close()
+
+
+@pytest.fixture(scope="module")
+def seeded(kafka_cluster: KafkaCluster, topology: Topology) -> Topology:
+    """Put one record on partition 0 of every topic so an allowed read has something to read."""
+    producer = KafkaProducer(**kafka_cluster.settings("admin").client_config(), acks="all")
+    for spec in topology.topics:
+        producer.send(spec.name, key=b"seed", value=b"seed", partition=0)
+    producer.flush(timeout=30)
+    producer.close()
+    return topology
+
+
+def test_every_cell_of_the_acl_matrix(seeded: Topology, settings_for: Settings) -> None:
+    cells = [
+        (principal, spec.name, operation)
+        for principal in seeded.principal_names()
+        for spec in seeded.topics
+        for operation in ("WRITE", "READ")
+    ]
+    assert len(cells) >= 200  # 14 principals x 8 topics x 2 operations
+
+    def observe(cell: tuple[str, str, str]) -> str:
+        principal, topic, operation = cell
+        settings = settings_for(principal)
+        return try_write(settings, topic) if operation == "WRITE" else try_read(settings, topic)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        observed = list(pool.map(observe, cells))
+    wrong = [
+        f"{principal} {operation} {topic}: expected "
+        f"{'allowed' if seeded.allowed(principal, topic, operation) else 'denied'}, got {seen}"
+        for (principal, topic, operation), seen in zip(cells, observed, strict=True)
+        if seen != ("allowed" if seeded.allowed(principal, topic, operation) else "denied")
+    ]
+    assert not wrong, "\n".join(wrong)
+    assert observed.count("allowed") > 20 and observed.count("denied") > 100
+
+
+def test_consumer_groups_are_private_to_their_principal(
+    seeded: Topology, settings_for: Settings
+) -> None:
+    alerts = seeded.topic("safeguarding.alerts.v1")
+
+    def join(principal: str, group: str) -> str:
+        consumer = KafkaConsumer(
+            alerts,
+            **settings_for(principal).client_config(),
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        try:
+            for _ in range(50):
+                if consumer.poll(timeout_ms=200):
+                    return "allowed"
+            return "timeout"
+        except kerr.GroupAuthorizationFailedError:
+            return "denied"
+        finally:
+            consumer.close()
+
+    own = seeded.namespace + "analyst-mash.follow"
+    other = seeded.namespace + "analyst-rochub.follow"
+    assert join("analyst-mash", own) == "allowed"
+    assert join("analyst-mash", other) == "denied"
+
+
+def _bootstraps(**config: object) -> bool:
+    """Whether a producer can bootstrap. kafka-python leaks its selector's wake-up socketpair
+    when its constructor fails; collect it here, knowingly, rather than let the garbage
+    collector report it inside some later test."""
+    try:
+        KafkaProducer(**config, bootstrap_timeout_ms=5_000).close()
+    except kerr.KafkaTimeoutError:
+        connected = False
+    else:
+        connected = True
+    if not connected:  # outside the except block, so the traceback no longer pins the client
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
+    return connected
+
+
+def test_wrong_password_is_refused(
+    kafka_cluster: KafkaCluster, caplog: pytest.LogCaptureFixture
+) -> None:
+    """kafka-python reports the refusal only as a bootstrap timeout (sometimes it sees the
+    broker's SASL error, sometimes just the disconnect that follows), so the same settings with
+    the right password are the control; Kafka's own Java client names the reason below."""
+    good = kafka_cluster.settings("analyst-mash")
+    bad = good.model_copy(update={"password": SecretStr("not-the-password")})
+    with caplog.at_level(logging.DEBUG, logger="kafka"):
+        assert _bootstraps(**good.client_config())
+        assert not _bootstraps(**bad.client_config())
+    assert "not-the-password" not in caplog.text
+
+
+def test_wrong_password_reason_from_the_java_client(
+    kafka_cluster: KafkaCluster, tmp_path: Path
+) -> None:
+    broker = LocalKafka()
+    broker.ensure_jars()
+    config = tmp_path / "client.properties"
+    config.write_text(
+        "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n"
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+        'username="analyst-mash" password="not-the-password";\n'
+    )
+    done = subprocess.run(
+        broker.java_command(
+            "org.apache.kafka.tools.TopicCommand",
+            "--bootstrap-server",
+            kafka_cluster.bootstrap,
+            "--command-config",
+            str(config),
+            "--list",
+            heap="128m",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "Authentication failed during authentication due to invalid credentials" in (
+        done.stdout + done.stderr
+    )
+
+
+def test_unauthenticated_connection_is_refused(kafka_cluster: KafkaCluster) -> None:
+    assert not _bootstraps(bootstrap_servers=kafka_cluster.bootstrap, security_protocol="PLAINTEXT")
