@@ -44,9 +44,11 @@ def cli(ctx: click.Context, as_: str | None) -> None:
 
 
 def _register() -> None:
-    from threadline.cli import kafka
+    from threadline.cli import kafka, keys, publish
 
     cli.add_command(kafka.kafka)
+    cli.add_command(keys.keys)
+    cli.add_command(publish.publish)
 
 
 _register()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from threadline.contracts.codec import (
     Codec,
+    attach_signature,
     decode,
     encode,
     encode_for_signing,
@@ -38,6 +39,7 @@ __all__ = [
     "EventSchema",
     "EventType",
     "SchemaRegistry",
+    "attach_signature",
     "decode",
     "default_registry",
     "encode",

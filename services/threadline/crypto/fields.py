@@ -114,7 +114,7 @@ class EventSealer:
     the sealer's lifetime to the encoding of one event.
     """
 
-    __slots__ = ("_aead", "_event_id", "_public_key", "_wrapped")
+    __slots__ = ("_aad_prefix", "_aead", "_event_id", "_public_key", "_wrapped")
 
     def __init__(self, public_key: DisclosurePublicKey, *, event_id: str) -> None:
         _check_context(event_id)
@@ -122,6 +122,11 @@ class EventSealer:
         self._event_id = event_id
         self._aead: AESGCM | None = None
         self._wrapped = b""
+        # every field's AAD is _field_context(...) with only the path varying: frame the
+        # constant parts once (framing is part-by-part, so prefix + framed path is identical)
+        self._aad_prefix = frame(
+            _FIELD_LABEL, SCHEME_HPKE_DEK, public_key.key_id, public_key.version, event_id
+        )
 
     def __repr__(self) -> str:
         key = self._public_key
@@ -137,7 +142,8 @@ class EventSealer:
             self._wrapped = _SUITE.encrypt(dek, key.key, info=info)
             self._aead = AESGCM(dek)
         nonce = os.urandom(_NONCE_LEN)
-        aad = _field_context(SCHEME_HPKE_DEK, key.key_id, key.version, self._event_id, path)
+        encoded_path = path.encode("utf-8")
+        aad = self._aad_prefix + len(encoded_path).to_bytes(4, "big") + encoded_path
         return EncryptedField(
             key_id=key.key_id,
             key_version=key.version,

@@ -280,3 +280,26 @@ def test_validation_accepts_every_example(
     strict = Codec(registry, validate=True)
     for record in (event_factory(event_type), event_factory(event_type, full=False)):
         assert strict.encode(event_type, record) == Codec(registry).encode(event_type, record)
+
+
+@pytest.mark.parametrize("event_type", list(EventType))
+@pytest.mark.parametrize("signature", [b"", b"\x01", bytes(range(64)), bytes(200)])
+def test_attach_signature_equals_encoding_with_the_signature(
+    event_type: EventType, signature: bytes
+) -> None:
+    from threadline.contracts import attach_signature, encode, encode_for_signing, split_signature
+    from threadline.contracts.examples import full_event
+
+    record = full_event(event_type)
+    signed = attach_signature(encode_for_signing(event_type, record), signature)
+    assert signed == encode(event_type, {**record, "signature": signature})
+    assert split_signature(signed) == (encode_for_signing(event_type, record), signature)
+
+
+def test_attach_signature_refuses_a_signed_body() -> None:
+    from threadline.contracts import attach_signature, encode
+    from threadline.contracts.examples import full_event
+
+    signed = encode(EventType.CONCERN_RAISED, {**full_event("concern_raised"), "signature": b"x"})
+    with pytest.raises(MalformedEventError, match="already carries a signature"):
+        attach_signature(signed, b"y")

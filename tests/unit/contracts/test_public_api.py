@@ -13,6 +13,7 @@ def test_the_exported_names_are_pinned() -> None:
         "EventSchema",
         "EventType",
         "SchemaRegistry",
+        "attach_signature",
         "decode",
         "default_registry",
         "encode",

@@ -220,3 +220,14 @@ def test_wrong_keyring_fails(sealer: Sealer, leak_check: LeakCheck) -> None:
 def test_empty_context_is_refused(keyring: MemoryKeyring, event_id: str, path: str) -> None:
     with pytest.raises(ValueError, match="non-empty"):
         seal(keyring.current_public(), PLAINTEXT, event_id=event_id, path=path)
+
+
+def test_event_sealer_aad_is_the_framed_field_context() -> None:
+    """The sealer frames the per-event prefix once; it must equal the full framing."""
+    from threadline.crypto.fields import _FIELD_LABEL, _field_context
+    from threadline.crypto.framing import frame
+
+    prefix = frame(_FIELD_LABEL, "s", "k", 3, "e")
+    path = "associates[0].handles[1].handle"
+    framed_path = len(path.encode()).to_bytes(4, "big") + path.encode()
+    assert prefix + framed_path == _field_context("s", "k", 3, "e", path)
