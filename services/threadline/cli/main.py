@@ -44,11 +44,15 @@ def cli(ctx: click.Context, as_: str | None) -> None:
 
 
 def _register() -> None:
-    from threadline.cli import kafka, keys, publish
+    from threadline.cli import audit, broker, demo, kafka, keys, publish, requests
 
     cli.add_command(kafka.kafka)
     cli.add_command(keys.keys)
     cli.add_command(publish.publish)
+    cli.add_command(demo.demo)
+    cli.add_command(requests.requests)
+    cli.add_command(broker.broker)
+    cli.add_command(audit.audit)
 
 
 _register()
