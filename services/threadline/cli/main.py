@@ -44,11 +44,12 @@ def cli(ctx: click.Context, as_: str | None) -> None:
 
 
 def _register() -> None:
-    from threadline.cli import audit, broker, demo, kafka, keys, publish, requests
+    from threadline.cli import audit, broker, demo, kafka, keys, publish, requests, simulate
 
     cli.add_command(kafka.kafka)
     cli.add_command(keys.keys)
     cli.add_command(publish.publish)
+    cli.add_command(simulate.simulate_cmd)
     cli.add_command(demo.demo)
     cli.add_command(requests.requests)
     cli.add_command(broker.broker)
