@@ -153,13 +153,17 @@ def credentials_path() -> Path:
     return state_dir() / "kafka" / "credentials.json"
 
 
-def local_credentials() -> dict[str, str]:
-    """Principal → password for the development broker (empty if it was never started)."""
+def _local_broker_file() -> dict[str, Any]:
     path = credentials_path()
     if not path.is_file():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
-    return {str(k): str(v) for k, v in data.get("users", {}).items()}
+    return data if isinstance(data, dict) else {}
+
+
+def local_credentials() -> dict[str, str]:
+    """Principal → password for the development broker (empty if it was never started)."""
+    return {str(k): str(v) for k, v in _local_broker_file().get("users", {}).items()}
 
 
 def kafka_settings(as_: str | None = None, **overrides: Any) -> KafkaSettings:
@@ -168,6 +172,10 @@ def kafka_settings(as_: str | None = None, **overrides: Any) -> KafkaSettings:
     With ``as_`` and no password in the environment, the development credentials file is used,
     which is how the CLI and the demo act as several principals on one machine.
     """
+    local = _local_broker_file()
+    if "bootstrap" in local and "THREADLINE_KAFKA_BOOTSTRAP_SERVERS" not in os.environ:
+        # the development broker may run on other ports (THREADLINE_LOCAL_KAFKA_PORT)
+        overrides.setdefault("bootstrap_servers", local["bootstrap"])
     if as_ is not None:
         overrides.setdefault("username", as_)
         if "password" not in overrides and not os.environ.get("THREADLINE_KAFKA_PASSWORD"):

@@ -156,10 +156,12 @@ class LocalKafka:
     def credentials(self, principals: list[str]) -> dict[str, str]:
         """SCRAM passwords for ``admin`` and every principal, created once and kept 0600."""
         users: dict[str, str] = {}
+        stored: dict[str, object] = {}
         if self.credentials_file.is_file():
-            users = dict(json.loads(self.credentials_file.read_text())["users"])
+            stored = json.loads(self.credentials_file.read_text())
+            users = dict(stored["users"])  # type: ignore[call-overload]
         missing = [p for p in [ADMIN, *principals] if p not in users]
-        if missing:
+        if missing or stored.get("bootstrap") != self.bootstrap:
             users.update({p: secrets.token_urlsafe(24) for p in missing})
             self.state.mkdir(parents=True, exist_ok=True)
             tmp = self.credentials_file.with_suffix(".tmp")
