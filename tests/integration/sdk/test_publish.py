@@ -43,7 +43,9 @@ def read_all(settings: KafkaSettings, topic: str) -> list[bytes]:
 
 
 def test_published_topic_holds_no_generated_pii(
-    tmp_path: Path, kafka_cluster: KafkaCluster, topology: Topology,
+    tmp_path: Path,
+    kafka_cluster: KafkaCluster,
+    topology: Topology,
     settings_for: Callable[..., KafkaSettings],
 ) -> None:
     sim = simulate(SimulationConfig(seed=11, children=60, reports=300))
@@ -54,15 +56,31 @@ def test_published_topic_holds_no_generated_pii(
     published = 0
     for agency in agencies:
         principal = f"agency-{agency}"
-        env = {**os.environ, "THREADLINE_KEYS_DIR": str(keys),
-               "THREADLINE_KAFKA_BOOTSTRAP_SERVERS": kafka_cluster.bootstrap,
-               "THREADLINE_KAFKA_USERNAME": principal,
-               "THREADLINE_KAFKA_PASSWORD": kafka_cluster.passwords[principal],
-               "THREADLINE_KAFKA_TOPIC_PREFIX": topology.namespace}
+        env = {
+            **os.environ,
+            "THREADLINE_KEYS_DIR": str(keys),
+            "THREADLINE_KAFKA_BOOTSTRAP_SERVERS": kafka_cluster.bootstrap,
+            "THREADLINE_KAFKA_USERNAME": principal,
+            "THREADLINE_KAFKA_PASSWORD": kafka_cluster.passwords[principal],
+            "THREADLINE_KAFKA_TOPIC_PREFIX": topology.namespace,
+        }
         done = subprocess.run(
-            [sys.executable, "-m", "threadline.cli", "--as", principal, "publish",
-             str(tmp_path / "sim" / "reports" / f"{agency}.jsonl"), "--json"],
-            env=env, capture_output=True, text=True, timeout=300, check=False)
+            [
+                sys.executable,
+                "-m",
+                "threadline.cli",
+                "--as",
+                principal,
+                "publish",
+                str(tmp_path / "sim" / "reports" / f"{agency}.jsonl"),
+                "--json",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         summary = json.loads(done.stdout.strip().splitlines()[-1])
         assert summary["published"] + summary["failed"] == summary["read"]
         published += summary["published"]
