@@ -91,6 +91,11 @@ class TrainingConfig:
     possible_posterior: float = 0.5
     conflict_likelihood_ratio: float = 1e-3
     target_precision: float = 0.999
+    match_rule: Literal["stricter", "labelled"] = "stricter"
+    """With truth: "stricter" keeps the higher of the posterior and labelled thresholds;
+    "labelled" uses the labelled one alone. The posterior threshold uses the prior of a
+    *random* pair, far too pessimistic for blocked candidates that already share a strong
+    identifier; labelled simulated data measures the precision of the candidates themselves."""
     blocking: BlockingConfig = field(default_factory=BlockingConfig)
 
 
@@ -139,8 +144,13 @@ def train_model(
         provisional = LinkageModel(
             config.version, m, fit.u, lambda_, Thresholds(match, match, match - 1, match), info
         )
-        match = max(match, _labelled_match(provisional, vectors, truth, config, notes))
-        method += f" or labelled precision>={config.target_precision}, whichever is higher"
+        labelled = _labelled_match(provisional, vectors, truth, config, notes)
+        if config.match_rule == "labelled":
+            match = labelled
+            method = f"match: labelled precision>={config.target_precision}"
+        else:
+            match = max(match, labelled)
+            method += f" or labelled precision>={config.target_precision}, whichever is higher"
     possible = min(weight_for_posterior(config.possible_posterior, lambda_), match)
     thresholds = Thresholds(
         match=match,
