@@ -13,22 +13,66 @@ __all__ = ["demo"]
 
 
 @click.command()
+@click.option("--smoke", is_flag=True, help="Only publish one report and read it back.")
+@click.option("--children", default=300, show_default=True, help="Simulated children.")
+@click.option("--reports", default=1500, show_default=True, help="Simulated reports.")
+@click.option("--seed", default=7, show_default=True, help="Simulation seed.")
 @click.option(
-    "--keys",
-    "keys_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Development keys (default: var/demo/keys, created if missing).",
+    "--timeout",
+    "timeout_s",
+    default=240.0,
+    show_default=True,
+    help="Seconds to wait for alerts and documents.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def demo(keys_dir: Path | None, as_json: bool) -> None:
-    """Publish a report as an agency and read it back as the correlator (smoke run).
+def demo(
+    smoke: bool, children: int, reports: int, seed: int, timeout_s: float, as_json: bool
+) -> None:
+    """Run the real system end to end under each service's own principal.
 
-    Needs the local broker with the topology applied (`make kafka-up`).
+    Starts the correlator and the request broker as separate processes, has six agencies
+    publish a simulated stream, shows correlated alerts live, has one liaison officer draft a
+    preservation request from the first offender-network alert and another approve it, and
+    names the folder with the PDF and JSON documents. Needs the local broker with the topology
+    applied (`make kafka-up`; `make demo` does everything). Ctrl-C stops it cleanly.
     """
+    if smoke:
+        _smoke(as_json)
+        return
+    from threadline.demo.run import run_demo
+
+    try:
+        result = run_demo(
+            console, children=children, reports=reports, seed=seed, timeout_s=timeout_s
+        )
+    except KeyboardInterrupt:
+        console.print("stopped: every service the demo started has been stopped")
+        raise SystemExit(130) from None
+    if as_json:
+        emit_json({**result.__dict__, "folder": str(result.folder)})
+        return
+    console.print()
+    console.print("[bold]Done.[/] Everything happened:")
+    console.print(f"  reports published        {result.published:,}")
+    console.print(f"  alerts raised            {result.alerts}")
+    console.print(f"  request approved         {result.request_id}")
+    for document in result.documents:
+        console.print(f"  document                 {document}")
+    for log in result.logs:
+        console.print(f"  service log              {log}")
+    console.print(f"  demo folder              {result.folder}")
+    console.print(f"  topics (namespace)       {result.namespace}*")
+    console.print(
+        "The demo's services have stopped. The broker keeps running: "
+        "`make kafka-down` stops it, `threadline kafka reset` wipes it."
+    )
+
+
+def _smoke(as_json: bool) -> None:
     from threadline.crypto import init_dev_keys
     from threadline.demo.smoke import run_smoke
 
-    keys_dir = keys_dir or state_dir() / "demo" / "keys"
+    keys_dir: Path = state_dir() / "demo" / "keys"
     if not (keys_dir / "disclosure.json").exists():
         from threadline.cli.keys import topology_agencies
 
