@@ -14,14 +14,14 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 demo: kafka-up
 	$(TL) demo
 
-test: kafka-up lint typecheck
+test: system kafka-up lint typecheck
 	$(BIN)/pytest
 
 system:
-	@scripts/bootstrap-system
+	@scripts/bootstrap-system prometheus
 
 $(STAMP): pyproject.toml
-	@scripts/bootstrap-system
+	@scripts/bootstrap-system prometheus
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -U pip
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'

@@ -63,20 +63,26 @@ class Alert:
     subject_id: str | None
     report_refs: tuple[ReportRef, ...]
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    subject_ids: tuple[str, ...] = ()
 
     @classmethod
     def from_mapping(cls, alert: Mapping[str, Any]) -> Alert:
+        """The correlator's ``threadline.alert/1`` (``reports``, ``subject_ids``), or the older
+        single-subject shape (``report_refs``, ``subject_id``) the broker's tests also use."""
         try:
-            refs = tuple(
-                ReportRef(str(r["agency_id"]), str(r["report_id"])) for r in alert["report_refs"]
-            )
+            raw_refs = alert["reports"] if "reports" in alert else alert["report_refs"]
+            refs = tuple(ReportRef(str(r["agency_id"]), str(r["report_id"])) for r in raw_refs)
+            subjects = tuple(str(s) for s in alert.get("subject_ids") or ())
+            if not subjects and alert.get("subject_id"):
+                subjects = (str(alert["subject_id"]),)
             return cls(
                 alert_id=str(alert["alert_id"]),
                 type=str(alert.get("type", "")),
                 severity=str(alert.get("severity", "")).lower(),
-                subject_id=str(alert["subject_id"]) if alert.get("subject_id") else None,
+                subject_id=subjects[0] if subjects else None,
                 report_refs=refs,
                 raw=alert,
+                subject_ids=subjects,
             )
         except (KeyError, TypeError) as exc:
             raise RequestRefused.one(
@@ -134,8 +140,8 @@ class CaseIndex:
     def add_alert(self, alert: Mapping[str, Any] | Alert) -> Alert:
         parsed = alert if isinstance(alert, Alert) else Alert.from_mapping(alert)
         self._alerts[parsed.alert_id] = parsed
-        if parsed.subject_id:
-            self._subjects.setdefault(parsed.subject_id, set()).update(parsed.report_refs)
+        for subject_id in parsed.subject_ids:
+            self._subjects.setdefault(subject_id, set()).update(parsed.report_refs)
         return parsed
 
     def knows(self, ref: ReportRef) -> bool:

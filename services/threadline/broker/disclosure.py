@@ -25,9 +25,10 @@ from threadline.broker.model import DataRequest, IdentifierRef
 from threadline.broker.workflow import purpose_of
 from threadline.crypto.fields import EncryptedField, unseal
 from threadline.crypto.keyring import DisclosureKeyring
+from threadline.crypto.normalise import normalise_email, normalise_phone
 from threadline.errors import CryptoError
 
-__all__ = ["Disclosed", "DisclosureOutcome", "disclose", "field_at"]
+__all__ = ["Disclosed", "DisclosureOutcome", "canonical", "disclose", "field_at"]
 
 _STEP = re.compile(r"([a-z_]+)(?:\[(\d+)\])?")
 
@@ -78,6 +79,7 @@ def disclose(
     """Decrypt every identifier of an approved request; stop at the first that fails."""
     values: list[Disclosed] = []
     audit: list[AuditEntry] = []
+    seen: set[tuple[str, str]] = set()
     actor = request.approved_by or "broker"
     for ref in request.identifiers:
         base = AuditEntry(
@@ -115,8 +117,26 @@ def disclose(
                 ),
             )
         audit.append(keyed)
-        values.append(Disclosed(ref, value))
+        shown, key = canonical(ref.identifier_type, value)
+        if (ref.identifier_type, key) not in seen:  # one account, once, however it was typed
+            seen.add((ref.identifier_type, key))
+            values.append(Disclosed(ref, shown))
     return DisclosureOutcome(tuple(values), tuple(audit))
+
+
+def canonical(identifier_type: str, value: str) -> tuple[str, str]:
+    """How an identifier is shown to the platform, and the key that finds its duplicates.
+
+    Agencies type the same phone number as ``07700 900519``, ``+44 7700 900519`` or
+    ``0044 7700 900519``; a platform needs it once, in E.164. Every decryption is still
+    audited; only the document lists each distinct identifier once.
+    """
+    if identifier_type == "phone":
+        e164 = normalise_phone(value)
+        return (e164, e164) if e164 else (value, value)
+    if identifier_type == "email":
+        return value, normalise_email(value) or value.lower()
+    return value, value.strip().lstrip("@").lower()
 
 
 def _with_key(entry: AuditEntry, field: EncryptedField) -> AuditEntry:

@@ -14,11 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from threadline.broker.messages import AUDIT_RECORD, COMMAND_REJECTED, BrokerCodec
-from threadline.broker.model import DataRequest, Status
+from threadline.broker.model import DataRequest, Status, Urgency
 from threadline.broker.processor import AUDIT, Outgoing
 from threadline.errors import ThreadlineError
 
-__all__ = ["BrokerMetrics", "serve"]
+__all__ = ["BrokerMetrics", "is_overdue", "serve"]
 
 
 class BrokerMetrics:
@@ -41,6 +41,12 @@ class BrokerMetrics:
         )
         self.requests = Gauge(
             "threadline_broker_requests", "Requests by status", ["status"], registry=self.registry
+        )
+        self.overdue = Gauge(
+            "threadline_broker_requests_overdue",
+            "Open requests past a service level (no acknowledgement or no response in time)",
+            ["urgency"],
+            registry=self.registry,
         )
         self.batch_seconds = Histogram(
             "threadline_broker_batch_seconds",
@@ -69,6 +75,21 @@ class BrokerMetrics:
             counts[request.status] += 1
         for status, count in counts.items():
             self.requests.labels(status.value).set(count)
+        overdue = dict.fromkeys(Urgency, 0)
+        for request in requests.values():
+            if is_overdue(request):
+                overdue[request.urgency] += 1
+        for urgency, count in overdue.items():
+            self.overdue.labels(urgency.value).set(count)
+
+
+def is_overdue(request: DataRequest) -> bool:
+    """Past its SLA now: a chase timer fired (``timers``) and the status it chased is current."""
+    if request.status is Status.SUBMITTED:
+        return "ack-overdue" in request.reminders_sent
+    if request.status in (Status.ACKNOWLEDGED, Status.PARTIALLY_FULFILLED):
+        return "response-overdue" in request.reminders_sent
+    return False
 
 
 def serve(metrics: BrokerMetrics, port: int, host: str = "0.0.0.0") -> ThreadingHTTPServer:  # noqa: S104

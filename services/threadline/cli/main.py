@@ -44,7 +44,18 @@ def cli(ctx: click.Context, as_: str | None) -> None:
 
 
 def _register() -> None:
-    from threadline.cli import audit, broker, demo, kafka, keys, publish, requests, simulate
+    from threadline.cli import (
+        audit,
+        broker,
+        demo,
+        dlq,
+        kafka,
+        kafka_ops,
+        keys,
+        publish,
+        requests,
+        simulate,
+    )
 
     cli.add_command(kafka.kafka)
     cli.add_command(keys.keys)
@@ -54,6 +65,13 @@ def _register() -> None:
     cli.add_command(requests.requests)
     cli.add_command(broker.broker)
     cli.add_command(audit.audit)
+    cli.add_command(dlq.dlq)
+    kafka_ops.attach(kafka.kafka)
+    from threadline.cli import alerts, correlator
+
+    cli.add_command(correlator.correlator)
+    cli.add_command(alerts.alerts)
+    cli.add_command(__import__("threadline.cli.insights", fromlist=["insights"]).insights)
 
 
 _register()

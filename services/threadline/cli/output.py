@@ -12,7 +12,7 @@ from rich.table import Table
 
 __all__ = ["console", "emit_json", "err_console", "table"]
 
-console = Console(highlight=False, soft_wrap=True)
+console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 140)
 err_console = Console(stderr=True, highlight=False)
 
 

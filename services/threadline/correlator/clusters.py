@@ -15,12 +15,22 @@ class unchanged over its RocksDB tables.
 Every operation takes the next arrival seq from the ``counters`` table and iterates only over
 ordered sequences, so replaying the same operations from empty state yields identical subjects,
 ids and change events (DESIGN.md: re-processing from offset 0 gives the same result).
+
+**Canonical ids** (``canonical_ids=True``, what the faust app uses): the caller passes each
+record's ``seq`` (derived from its event's time-ordered UUIDv7, not from arrival), and a subject
+is always named after its *oldest* member, ``subject_id_for(record id)``, which it keeps first
+in ``members``. Ids then depend on the membership alone, not on the order in which interleaved
+partitions delivered the records, so one worker and two workers name the same cluster alike.
+The price is that an id changes when the oldest member changes (an older report arrives late, or
+the oldest is withdrawn); that is published as ``merged`` (the old id retired into the new), and
+a split gives every part the id of its own oldest record.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from threadline.correlator import canonical
 from threadline.correlator.blocking import (
     BlockingConfig,
     Posting,
@@ -65,11 +75,13 @@ class SubjectResolver:
         *,
         blocking: BlockingConfig | None = None,
         policy: ClusteringPolicy | None = None,
+        canonical_ids: bool = False,
     ) -> None:
         self.state = state
         self.model = model
         self.blocking = blocking or BlockingConfig()
         self.policy = policy or ClusteringPolicy()
+        self.canonical_ids = canonical_ids
 
     def subject_of(self, record_id: str) -> str | None:
         """The current subject of a record (None if unknown or withdrawn)."""
@@ -81,15 +93,19 @@ class SubjectResolver:
         entry = self.state.subjects.get(subject_id)
         return () if entry is None else entry.members
 
-    def add(self, record_id: str, person: PersonTokens) -> LinkOutcome:
-        """Link a new record. Re-adding an identical record is a no-op; a changed one replaces."""
+    def add(self, record_id: str, person: PersonTokens, *, seq: int | None = None) -> LinkOutcome:
+        """Link a new record. Re-adding an identical record is a no-op; a changed one replaces.
+
+        ``seq`` orders records by age (the next arrival number when None); with canonical ids
+        pass a value derived from the record's event time so that age does not depend on arrival.
+        """
         state = self.state
         existing = state.records.get(record_id)
         if existing is not None:
-            if state.persons.get(record_id) == person:
+            if state.persons.get(record_id) == person and seq in (None, existing.seq):
                 return LinkOutcome(record_id, existing.subject_id, (), (), 0)
-            return self.replace(record_id, person)
-        seq = self._next_seq()
+            return self.replace(record_id, person, seq=seq)
+        seq = self._next_seq() if seq is None else seq
         postings = {
             key: state.postings.get(key) for key in blocking_keys(person, self.blocking.families)
         }
@@ -102,9 +118,16 @@ class SubjectResolver:
             joined = sorted(
                 (views[s] for s in decision.subjects), key=lambda v: (v.born, v.subject_id)
             )
-            subject_id, event = self._join(record_id, joined, subject_of)
+            if self.canonical_ids:
+                subject_id, event = canonical.join(self.state, record_id, seq, joined, subject_of)
+            else:
+                subject_id, event = self._join(record_id, joined, subject_of)
         else:
-            subject_id = self._fresh_id(record_id)
+            # a canonical id names a live subject only through its oldest member, and this
+            # record is in none, so it is free
+            subject_id = (
+                subject_id_for(record_id) if self.canonical_ids else self._fresh_id(record_id)
+            )
             state.subjects.set(subject_id, SubjectEntry(seq, (record_id,)))
             event = change("created", subject_id, [record_id])
         state.persons.set(record_id, person)
@@ -124,7 +147,7 @@ class SubjectResolver:
         entry = state.records.get(record_id)
         if entry is None:
             return ()
-        seq = self._next_seq()
+        seq = 0 if self.canonical_ids else self._next_seq()
         person = state.persons.get(record_id)
         for key in blocking_keys(person, self.blocking.families) if person is not None else ():
             posting = state.postings.get(key)
@@ -146,13 +169,17 @@ class SubjectResolver:
             return (change("deleted", entry.subject_id),)
         if len(entry.links) >= 2:  # a leaf cannot have been a bridge
             return self._split(entry.subject_id, subject.born, remaining, seq)
+        if self.canonical_ids and subject.members[0] == record_id:
+            return canonical.rename(state, entry.subject_id, remaining)
         state.subjects.set(entry.subject_id, SubjectEntry(subject.born, remaining))
         return (change("updated", entry.subject_id, remaining),)
 
-    def replace(self, record_id: str, person: PersonTokens) -> LinkOutcome:
+    def replace(
+        self, record_id: str, person: PersonTokens, *, seq: int | None = None
+    ) -> LinkOutcome:
         """A corrected record: withdraw the old version, add the new one (changes of both)."""
         removed = self.withdraw(record_id)
-        added = self.add(record_id, person)
+        added = self.add(record_id, person, seq=seq)
         changes = removed + added.changes
         return LinkOutcome(record_id, added.subject_id, changes, added.reviews, added.candidates)
 
@@ -253,6 +280,8 @@ class SubjectResolver:
         parts = split_parts(
             [m for m in remaining if m in entries], links, {m: e.seq for m, e in entries.items()}
         )
+        if self.canonical_ids:
+            return canonical.split(self.state, subject_id, parts, entries)
         keeper = parts[0]
         self.state.subjects.set(subject_id, SubjectEntry(born, tuple(keeper)))
         if len(parts) == 1:

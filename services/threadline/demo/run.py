@@ -92,7 +92,7 @@ def run_demo(
             [
                 "correlator",
                 "run",
-                "--data-dir",
+                "--workers-data-dir",
                 str(folder / "correlator"),
                 "--metrics-port",
                 str(ports["correlator"]),
@@ -253,6 +253,8 @@ def _request(console: Console, alert: dict[str, Any], env: dict[str, str]) -> st
                     platform,
                     "--type",
                     "preservation",
+                    "--person",  # data minimisation: the suspect's accounts, not the children's
+                    "SUSPECT_1",
                     "--legal-basis",
                     "voluntary_preservation_request",
                     "--justification",

@@ -100,7 +100,11 @@ def test_the_exporter_sees_the_same_lag(
     registry = CollectorRegistry()
     collector = LagCollector()
     registry.register(collector)
-    poll_once(ops_settings("admin"), LOGICAL, collector)
+    admin = admin_client(ops_settings("admin"))
+    try:
+        poll_once(admin, ops_settings("admin").topic_prefix, LOGICAL, collector)
+    finally:
+        admin.close()
     labels = {"group": group, "topic": tp.topic}
     assert registry.get_sample_value("threadline_kafka_consumer_group_lag", labels) == 5
     assert (
@@ -153,3 +157,35 @@ def test_reprocess_refuses_an_active_group_then_rewinds_a_stopped_one(
         admin.close()
     assert [(p.partition, p.committed) for p in after.partitions] == [(1, 0)]
     assert after.total == _end(ops_settings, tp)
+
+
+def test_the_exporter_serves_and_stops(ops_settings: Settings) -> None:
+    import threading
+
+    from threadline.kafka.exporter import ExporterMetrics, run_exporter
+
+    metrics, stop = ExporterMetrics(), threading.Event()
+    worker = threading.Thread(
+        target=run_exporter,
+        args=(ops_settings("admin"), LOGICAL),
+        kwargs={
+            "port": 0,
+            "host": "127.0.0.1",
+            "interval_s": 0.2,
+            "stop": stop,
+            "metrics": metrics,
+        },
+    )
+    worker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not metrics.registry.get_sample_value(
+            "threadline_kafka_exporter_last_success_timestamp_seconds"
+        ):
+            assert time.monotonic() < deadline, "the exporter never polled successfully"
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        worker.join(timeout=10)
+    assert not worker.is_alive()
+    assert metrics.registry.get_sample_value("threadline_kafka_exporter_errors_total") == 0

@@ -13,6 +13,7 @@ from io import BytesIO
 import pypdf
 
 from tests.unit.broker.conftest import Broker, ReportFactory
+from threadline.broker.disclosure import canonical
 from threadline.broker.documents import NON_DISCLOSURE, render
 from threadline.broker.model import CommandKind
 
@@ -49,7 +50,7 @@ def test_pdf_carries_every_mandatory_item(broker: Broker, make_report: ReportFac
         "Non-disclosure request",
         "Preservation reference",
         plaintexts["associates[0].handles[0].handle"],
-        plaintexts["associates[0].phones[0]"],
+        canonical("phone", plaintexts["associates[0].phones[0]"])[0],
         plaintexts["associates[0].emails[0]"],
     ):
         assert expected in text, expected
@@ -66,11 +67,11 @@ def test_json_twin_matches_and_rendering_is_deterministic(
     assert document["format"] == "threadline.data-request/1"
     assert document["non_disclosure_request"] == NON_DISCLOSURE
     assert sorted(i["value"] for i in document["identifiers"]) == sorted(
-        plaintexts[p]
-        for p in (
-            "associates[0].phones[0]",
-            "associates[0].emails[0]",
-            "associates[0].handles[0].handle",
+        canonical(kind, plaintexts[p])[0]
+        for kind, p in (
+            ("phone", "associates[0].phones[0]"),
+            ("email", "associates[0].emails[0]"),
+            ("username", "associates[0].handles[0].handle"),
         )
     )
     again = render(document)

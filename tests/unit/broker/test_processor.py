@@ -14,6 +14,7 @@ import pytest
 from tests.unit.broker.conftest import Broker, ReportFactory, draft_spec
 from threadline.broker.audit import verify
 from threadline.broker.cases import CaseIndex
+from threadline.broker.disclosure import canonical
 from threadline.broker.messages import default_codec
 from threadline.broker.model import CommandKind, LiaisonCommand, Status
 from threadline.broker.processor import RequestProcessor
@@ -82,7 +83,9 @@ def test_no_identifier_or_key_material_reaches_a_topic(
     assert secrets
     for secret in secrets:
         assert secret not in published
-    disclosed = [report.plaintexts[i.path] for i in request.identifiers]
+    disclosed = [
+        canonical(i.identifier_type, report.plaintexts[i.path])[0] for i in request.identifiers
+    ]
     assert "sus_11_instagram" not in disclosed  # minimisation: another platform's handle
     for value in disclosed:
         assert value.encode() in document  # positive control: the document has them
@@ -190,3 +193,32 @@ def test_metrics_count_refusals_and_audit_actions(
         == 1
     )
     assert registry.get_sample_value("threadline_broker_requests", {"status": "drafted"}) == 1
+
+
+def test_alerts_in_the_correlator_format_are_understood() -> None:
+    """The correlator publishes ``threadline.alert/1``: ``reports`` and ``subject_ids``."""
+    from threadline.broker.cases import Alert
+
+    alert = Alert.from_mapping(
+        {
+            "format": "threadline.alert/1",
+            "alert_id": "alrt-1",
+            "type": "offender_network",
+            "severity": "HIGH",
+            "subject_ids": ["subj-b", "subj-a"],
+            "reports": [{"agency_id": "met-police", "report_id": "R1", "event_id": "e1"}],
+        }
+    )
+    assert alert.subject_ids == ("subj-b", "subj-a") and alert.severity == "high"
+    assert [(r.agency_id, r.report_id) for r in alert.report_refs] == [("met-police", "R1")]
+
+
+def test_the_same_number_typed_three_ways_is_listed_once() -> None:
+    from threadline.broker.disclosure import canonical
+
+    forms = ["07700 900519", "+44 7700 900519", "0044 7700 900519"]
+    assert {canonical("phone", f) for f in forms} == {("+447700900519", "+447700900519")}
+    assert (
+        canonical("email", "A.Smith@Example.org")[1] == canonical("email", "a.smith@example.org")[1]
+    )
+    assert canonical("username", "@Dean.S")[1] == canonical("username", "dean.s")[1]
