@@ -16,6 +16,17 @@ a broker:
 * ``clusters``    the incremental resolver over the ``state`` tables
 * ``network``     offender networks from suspect identifiers
 * ``evaluation``  pairwise precision / recall / F1 against truth
+* ``canonical``   subject ids named after their oldest record (order-independent ids)
+
+The service around that core (issue #5), still pure unless noted:
+
+* ``verify``      decode, signature, clock sanity, dead-letter reasons, re-send fingerprints
+* ``screening``   stage 1: verify, deduplicate, reduce to a ``linkrecords.LinkRecord``
+* ``histories``   one child per report: live events, merged tokens, age from event time
+* ``linker``      stage 2: resolver + suspect index + net subject changes
+* ``alerting``    which alerts a step changes; ``alerts`` their content and versions;
+                  ``rules`` the alert rules file (``infra/alert-rules.yaml``)
+* ``tables``, ``guards``, ``metrics``, ``settings``, ``app``, ``runner``: the faust worker
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ re-send of a report lands on the partition that saw the original. Each entry sto
 *origin* of the first sighting (source partition and offset). Seeing the same event at its own
 origin again is not a replay but the same Kafka record processed again after a crash (its table
 writes were committed, its offset not yet): it is forwarded again, and stage 2, which ignores an
-event id it already applied, makes that harmless.
+event id it already applied, makes that harmless. Stage 1 does not need the step lock of
+:mod:`~threadline.correlator.guards`: a re-run also restores a content entry whose write was
+lost, and stage 2 backstops any replay stage 1 missed.
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ class ReportScreen:
             return Duplicate("resend", event.event_type.value)
         if seen is None:
             self.events.set(event_key, origin)
+        if first is None:  # new, or a re-run whose second write had not been committed
             self.contents.set(content_key, origin)
         return Forward(record, encode_link_record(record))
 
