@@ -7,7 +7,6 @@ keys directory; production: each officer generates theirs and only the public ha
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 
@@ -37,8 +36,9 @@ def run(ctx: click.Context, max_seconds: float | None, metrics_port: int | None)
     """Rebuild state from Kafka, then process liaison commands until interrupted."""
     from threadline.broker.metrics import BrokerMetrics, serve
     from threadline.broker.service import BrokerService, build_processor
+    from threadline.observability.logs import configure_logging
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging("broker", "INFO")  # JSON lines, scrubbed of anything that looks personal
     settings = broker_settings()
     metrics = BrokerMetrics()
     server = serve(metrics, metrics_port) if metrics_port is not None else None

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from threadline.cli.output import console, emit_json
 from threadline.config import state_dir
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["demo"]
 
@@ -60,11 +64,15 @@ def demo(
         console.print(f"  document                 {document}")
     for log in result.logs:
         console.print(f"  service log              {log}")
+    for name, url in result.metrics.items():
+        console.print(f"  metrics ({name})".ljust(27) + url)
+    if result.prometheus:
+        console.print(f"  Prometheus               {result.prometheus}")
     console.print(f"  demo folder              {result.folder}")
     console.print(f"  topics (namespace)       {result.namespace}*")
     console.print(
-        "The demo's services have stopped. The broker keeps running: "
-        "`make kafka-down` stops it, `threadline kafka reset` wipes it."
+        "Kafka keeps running after the demo: `make kafka-down` stops it, "
+        "`threadline kafka reset` wipes it."
     )
 
 

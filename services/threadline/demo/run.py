@@ -31,6 +31,7 @@ from rich.table import Table
 
 from threadline.config import kafka_settings, local_credentials, state_dir
 from threadline.crypto import init_dev_keys
+from threadline.demo.monitoring import start_prometheus
 from threadline.demo.processes import Service, free_port
 from threadline.demo.watch import AlertWatcher, alert_row
 from threadline.errors import ThreadlineError
@@ -63,6 +64,7 @@ class DemoResult:
     documents: list[Path] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
     metrics: dict[str, str] = field(default_factory=dict)
+    prometheus: str | None = None
 
 
 def run_demo(
@@ -111,6 +113,20 @@ def run_demo(
     result.logs = [s.log for s in services]
     result.metrics = {s.name: f"http://127.0.0.1:{ports[s.principal]}/metrics" for s in services}
     watcher = AlertWatcher("analyst-mash", namespace)
+    prometheus = start_prometheus(
+        folder / "prometheus",
+        {"threadline-correlator": ports["correlator"], "threadline-broker": ports["broker"]},
+    )
+    if prometheus is None:
+        console.print(
+            "Prometheus is not installed (`scripts/bootstrap-system prometheus` adds "
+            "it); metrics are still served by each service"
+        )
+    else:
+        result.prometheus = prometheus[1]
+        console.print(
+            f"Prometheus scrapes the services and evaluates the alert rules: {prometheus[1]}"
+        )
     try:
         for service in services:
             service.start()
@@ -127,6 +143,9 @@ def run_demo(
         watcher.stop()
         for service in services:
             service.stop()
+        if prometheus is not None:
+            prometheus[0].terminate()
+            prometheus[0].wait(timeout=20)
     return result
 
 
