@@ -74,7 +74,7 @@ def follow(
         timeout_s=timeout_s,
     )
     if not as_json:
-        err_console.print(_ROW.format(**_HEADER), style="bold", markup=False)
+        err_console.print(_ROW.format(**_HEADER), style="bold", markup=False, soft_wrap=True)
     shown = 0
     for alert in stream:
         shown += 1
@@ -94,4 +94,4 @@ def follow(
         )
         console.print(line, style=_STYLE.get(str(alert.get("severity")), ""), markup=False)
     if not as_json:
-        err_console.print(f"{shown} alert version(s)")
+        err_console.print(f"{shown} alert version(s)", soft_wrap=True)

@@ -162,12 +162,13 @@ class Alerting:
         for aid in sorted(old.keys() - new.keys()):
             successors = [n for n, (_, reports) in new.items() if reports & old[aid]]
             out += self._put(aid, None, successors, at)
-        for aid, reports in old.items():
-            for report in reports:
-                if state.networks.get(report) == aid:
-                    state.networks.delete(report)
-        for aid, (_, reports) in new.items():
-            for report in reports:
+        before = {r: aid for aid, reports in old.items() for r in reports}
+        after = {r: aid for aid, (_, reports) in new.items() for r in reports}
+        for report in sorted(before.keys() - after.keys()):  # write only what changed
+            if state.networks.get(report) == before[report]:
+                state.networks.delete(report)
+        for report, aid in sorted(after.items()):
+            if before.get(report) != aid:
                 state.networks.set(report, aid)
         return out
 

@@ -35,7 +35,7 @@ import faust
 from threadline.config import KafkaSettings
 from threadline.correlator.guards import STEP_LOCK, changelog_barrier, install_guards
 from threadline.correlator.histories import decode_history, encode_history
-from threadline.correlator.linker import Applied, Emission, Linker, LinkerState
+from threadline.correlator.linker import Emission, Linker, LinkerState
 from threadline.correlator.linkrecords import decode_link_record
 from threadline.correlator.metrics import CorrelatorMetrics
 from threadline.correlator.model import LinkageModel
@@ -132,39 +132,37 @@ class Correlator:
         def table(name: str, partitions: int = 1) -> Any:
             return app.Table(name, partitions=partitions, key_type=bytes, value_type=bytes)
 
-        raw: dict[str, FaustTable[Any, Any]] = {}
         self._seen_events = table("seen-events", reports_partitions)
         self.screen = ReportScreen(
             EventVerifier(registry, settings.policy()),
             FaustTable(self._seen_events, _same, _same, key=_same),
             FaustTable(table("seen-contents", reports_partitions), _same, _same, key=_same),
         )
-        raw["persons"] = FaustTable(
-            table("persons"), encode_person, decode_person, cache_size=50_000
-        )
-        raw["reports"] = FaustTable(
-            table("reports"), encode_history, decode_history, cache_size=20_000
-        )
-        linkage = LinkageState(
-            persons=raw["persons"],
-            records=FaustTable(table("records"), encode_record_entry, decode_record_entry),
-            subjects=FaustTable(table("subjects"), encode_subject_entry, decode_subject_entry),
-            postings=FaustTable(table("postings"), encode_posting, decode_posting, key=_same),
-            counters=FaustTable(table("counters"), lambda v: str(v).encode(), int),
-        )
+        # Stage 2's tables are written only by the link agent, so write-through caches in front
+        # of them stay exact (they are dropped when the linkage partition is revoked).
+        self._caches: list[FaustTable[Any, Any]] = []
+
+        def cached(name: str, encode: Any, decode: Any, key: Any = None) -> Any:
+            adapter = FaustTable(table(name), encode, decode, key=key, cache_size=50_000)
+            self._caches.append(adapter)
+            return adapter
+
         state = LinkerState(
-            linkage=linkage,
-            reports=raw["reports"],
-            suspects=FaustTable(
-                table("suspects"), _json, lambda b: tuple(json.loads(b)), key=_same
+            linkage=LinkageState(
+                persons=cached("persons", encode_person, decode_person),
+                records=cached("records", encode_record_entry, decode_record_entry),
+                subjects=cached("subjects", encode_subject_entry, decode_subject_entry),
+                postings=cached("postings", encode_posting, decode_posting, _same),
+                counters=cached("counters", lambda v: str(v).encode(), int),
             ),
-            alerts=FaustTable(table("alerts"), _json, json.loads),
-            networks=FaustTable(table("networks"), str.encode, bytes.decode),
-            published=FaustTable(table("published"), _json, json.loads),
+            reports=cached("reports", encode_history, decode_history),
+            suspects=cached("suspects", _json, lambda b: tuple(json.loads(b)), _same),
+            alerts=cached("alerts", _json, json.loads),
+            networks=cached("networks", str.encode, bytes.decode),
+            published=cached("published", _json, json.loads),
         )
         self._progress = table("progress")
         self.linker = Linker(state, model, rules)
-        self._caches = list(raw.values())
         app.agent(self.reports, name="verify")(self._verify)
         app.agent(self.linkage, name="link")(self._link)
         self._processed: dict[int, int] = {}
@@ -228,7 +226,9 @@ class Correlator:
             for future in pending:
                 await future
             if recorded_at is not None:
-                self._count_alerts(emissions, recorded_at)
+                self.metrics.count_alerts(
+                    [e.value for e in emissions if e.topic == "alerts"], recorded_at
+                )
             self.metrics.step_seconds.labels("link").observe(time.perf_counter() - started)
 
     async def _link_step(self, event: Any) -> tuple[list[Emission], int | None]:
@@ -248,7 +248,7 @@ class Correlator:
             self.metrics.dead_letters.labels("corrupt_link_record").inc()
             return [], None
         applied = self.linker.apply(record)
-        self._count_link(applied)
+        self.metrics.count_link(applied)
         emissions = list(applied.emissions)
         outbox = {
             "offset": offset,
@@ -273,26 +273,6 @@ class Correlator:
         and, unless ``wait`` is False, wait for the broker's acknowledgement."""
         future = await self.app.producer.send(topic, key, value, partition, None, headers)
         return await future if wait else future
-
-    def _count_link(self, applied: Applied) -> None:
-        metrics = self.metrics
-        if applied.duplicate:
-            metrics.duplicates.labels("redelivery").inc()
-            return
-        metrics.decisions.labels(applied.decision).inc()
-        if applied.candidates is not None:
-            metrics.candidates.observe(applied.candidates)
-        metrics.reviews.inc(applied.reviews)
-        for change in applied.changes:
-            metrics.subject_changes.labels(change["type"]).inc()
-
-    def _count_alerts(self, emissions: list[Emission], recorded_at: int) -> None:
-        now = time.time()
-        for e in emissions:
-            if e.topic == "alerts":
-                v = e.value
-                self.metrics.alerts.labels(v["type"], v["severity"], v["status"]).inc()
-                self.metrics.alert_latency.observe(max(0.0, now - recorded_at / 1000))
 
     async def _observe(self) -> None:
         """Readiness (partitions assigned, tables restored) and lag on the reports topic."""

@@ -13,8 +13,9 @@ partitions and has finished restoring its tables), on a daemon thread.
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -24,6 +25,9 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+
+if TYPE_CHECKING:
+    from threadline.correlator.linker import Applied
 
 __all__ = ["CorrelatorMetrics", "serve"]
 
@@ -102,6 +106,25 @@ class CorrelatorMetrics:
             registry=r,
         )
         self.ready = threading.Event()
+
+    def count_link(self, applied: Applied) -> None:
+        """Record what one link record did."""
+        if applied.duplicate:
+            self.duplicates.labels("redelivery").inc()
+            return
+        self.decisions.labels(applied.decision).inc()
+        if applied.candidates is not None:
+            self.candidates.observe(applied.candidates)
+        self.reviews.inc(applied.reviews)
+        for change in applied.changes:
+            self.subject_changes.labels(change["type"]).inc()
+
+    def count_alerts(self, alerts: list[dict[str, Any]], recorded_at_ms: int) -> None:
+        """Record published alert versions and their latency from ``recorded_at``."""
+        now = time.time()
+        for alert in alerts:
+            self.alerts.labels(alert["type"], alert["severity"], alert["status"]).inc()
+            self.alert_latency.observe(max(0.0, now - recorded_at_ms / 1000))
 
 
 def serve(metrics: CorrelatorMetrics, port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
