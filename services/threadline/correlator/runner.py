@@ -97,6 +97,16 @@ def run_worker(plan: WorkerPlan) -> int:
         reports_partitions=plan.reports_partitions,
         metrics=metrics,
     )
+
+    async def structured_logs() -> None:
+        """mode configures text logging as the worker starts; replace it with threadline's
+        scrubbed JSON lines once it has (tasks run after that set-up)."""
+        from threadline.observability.logs import configure_logging
+
+        configure_logging("correlator", plan.settings.log_level or "INFO")
+
+    correlator.app.task(structured_logs)
+
     worker = Worker(correlator.app, loglevel=plan.settings.log_level, quiet=True)
     status = 1
     try:
