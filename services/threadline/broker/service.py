@@ -183,6 +183,7 @@ class BrokerService:
                 with self.metrics.batch_seconds.time():
                     self._publish(out, offsets)
                 self.metrics.observe(out, self.processor.codec, self.processor.requests)
+                _log_published(out)
                 return len(out)
             except KafkaError as exc:
                 self._abort()
@@ -219,3 +220,12 @@ class BrokerService:
                 client.close()
         if self._producer is not None:
             self._producer.close(timeout=5)
+
+
+def _log_published(out: list[Outgoing]) -> None:
+    """One JSON log line per published record, with its correlation id: the request id (the
+    requests topic's key) or the refused command's id (``cmd:<id>``). Never a value."""
+    for item in out:
+        key = item.key.decode("utf-8", "replace")
+        ids = {"command_id": key[4:]} if key.startswith("cmd:") else {"request_id": key}
+        log.info("published to %s", item.topic, extra=ids)

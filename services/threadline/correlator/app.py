@@ -185,6 +185,7 @@ class Correlator:
                 outcome = DeadLetter("internal_error", f"internal error ({type(exc).__name__})")
             if isinstance(outcome, DeadLetter):
                 metrics.dead_letters.labels(outcome.reason).inc()
+                log.warning("dead-lettered %s/%s: %s", *source, outcome.reason)
                 headers = dead_letter_headers(
                     outcome.reason,
                     outcome.message,
@@ -197,6 +198,7 @@ class Correlator:
                 metrics.duplicates.labels(outcome.kind).inc()
             else:
                 metrics.events_in.labels(outcome.record.event_type).inc()
+                log.debug("verified", extra={"event_id": outcome.record.event_id})
                 key = outcome.record.record_id.encode()
                 await self._send(self.linkage.get_topic_name(), key, outcome.payload, partition=0)
             self._processed[message.partition] = message.offset + 1
