@@ -39,6 +39,15 @@ class BrokerMetrics:
             ["action"],
             registry=self.registry,
         )
+        self.decryptions = Counter(
+            "threadline_broker_decryptions",
+            "Fields decrypted for approved requests, by the approving officer's rank and the "
+            "identifier type (never the officer's name or the value)",
+            ["approver_rank", "field_type"],
+            registry=self.registry,
+        )
+        self.officer_ranks: Mapping[str, str] = {}
+        """principal -> rank, from the officer registry; set by the service at start-up."""
         self.requests = Gauge(
             "threadline_broker_requests", "Requests by status", ["status"], registry=self.registry
         )
@@ -68,6 +77,10 @@ class BrokerMetrics:
                 continue
             if name == AUDIT_RECORD:
                 self.audit.labels(record["action"]).inc()
+                if record["action"] == "field_decrypted":
+                    rank = self.officer_ranks.get(str(record.get("actor")), "unknown")
+                    kind = str(record.get("identifier_type") or "unknown")
+                    self.decryptions.labels(rank, kind).inc()
             elif name == COMMAND_REJECTED:
                 self.refusals.labels(record["code"]).inc()
         counts = dict.fromkeys(Status, 0)

@@ -42,10 +42,12 @@ def run(ctx: click.Context, max_seconds: float | None, metrics_port: int | None)
     settings = broker_settings()
     metrics = BrokerMetrics()
     server = serve(metrics, metrics_port) if metrics_port is not None else None
+    processor = build_processor(settings)
+    metrics.officer_ranks = {o.principal: o.rank.value for o in processor.officers}
     service = BrokerService(
         kafka_settings(as_=(ctx.obj or {}).get("as") or "broker"),
         settings,
-        build_processor(settings),
+        processor,
         metrics,
     )
     stop = threading.Event()
