@@ -87,7 +87,7 @@ def run_worker(plan: WorkerPlan) -> int:
         log.warning("previous run did not stop cleanly: local stores wiped, restoring from Kafka")
     metrics = CorrelatorMetrics()
     if plan.settings.metrics_port is not None:
-        serve(metrics, plan.settings.metrics_port)
+        serve(metrics, plan.settings.metrics_port, plan.settings.metrics_host)
     correlator = Correlator(
         plan.kafka,
         plan.settings,

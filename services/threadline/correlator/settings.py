@@ -34,6 +34,9 @@ class CorrelatorSettings(BaseSettings):
     rules_file: Path | None = None
     models_dir: Path | None = None
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
+    """Where /metrics, /health and /ready listen: loopback by default; a container sets
+    0.0.0.0 (THREADLINE_CORRELATOR_METRICS_HOST) so Prometheus beside it can scrape."""
     reports_partitions: int | None = Field(default=None, ge=1)
     instance_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]{1,64}$")
     commit_interval_s: float = Field(default=1.0, gt=0)
