@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,7 @@ from threadline.cli.output import console, emit_json
 from threadline.config import state_dir
 
 if TYPE_CHECKING:
-    pass
+    from threadline.demo.run import DemoResult
 
 __all__ = ["demo"]
 
@@ -28,9 +29,20 @@ __all__ = ["demo"]
     show_default=True,
     help="Seconds to wait for alerts and documents.",
 )
+@click.option(
+    "--keep/--no-keep",
+    default=None,
+    help="Keep the services and Prometheus running until Ctrl-C (default: on a terminal).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def demo(
-    smoke: bool, children: int, reports: int, seed: int, timeout_s: float, as_json: bool
+    smoke: bool,
+    children: int,
+    reports: int,
+    seed: int,
+    timeout_s: float,
+    keep: bool | None,
+    as_json: bool,
 ) -> None:
     """Run the real system end to end under each service's own principal.
 
@@ -38,23 +50,49 @@ def demo(
     publish a simulated stream, shows correlated alerts live, has one liaison officer draft a
     preservation request from the first offender-network alert and another approve it, and
     names the folder with the PDF and JSON documents. Needs the local broker with the topology
-    applied (`make kafka-up`; `make demo` does everything). Ctrl-C stops it cleanly.
+    applied (`make kafka-up`; `make demo` does everything). On a terminal everything keeps
+    running for a look until Ctrl-C; without one (CI) it stops and exits 0 when every step
+    happened. Ctrl-C at any point stops every process it started.
     """
     if smoke:
         _smoke(as_json)
         return
     from threadline.demo.run import run_demo
 
+    keep = console.is_terminal if keep is None else keep
     try:
         result = run_demo(
-            console, children=children, reports=reports, seed=seed, timeout_s=timeout_s
+            console,
+            children=children,
+            reports=reports,
+            seed=seed,
+            timeout_s=timeout_s,
+            hold=_hold if keep and not as_json else None,
         )
     except KeyboardInterrupt:
-        console.print("stopped: every service the demo started has been stopped")
+        console.print("stopped: every process the demo started has been stopped")
+        if keep:
+            return
         raise SystemExit(130) from None
     if as_json:
         emit_json({**result.__dict__, "folder": str(result.folder)})
         return
+    if not keep:
+        _summary(result)
+
+
+def _hold(result: DemoResult) -> None:
+    """Print where everything is, then keep it all running until Ctrl-C."""
+    _summary(result)
+    console.print(
+        "[bold]Still running[/] so you can look around; [bold]Ctrl-C[/] stops the "
+        "correlator, the request broker and Prometheus."
+    )
+    while True:
+        time.sleep(3600)
+
+
+def _summary(result: DemoResult) -> None:
     console.print()
     console.print("[bold]Done.[/] Everything happened:")
     console.print(f"  reports published        {result.published:,}")

@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,8 +69,16 @@ class DemoResult:
 
 
 def run_demo(
-    console: Console, *, children: int, reports: int, seed: int, timeout_s: float
+    console: Console,
+    *,
+    children: int,
+    reports: int,
+    seed: int,
+    timeout_s: float,
+    hold: Callable[[DemoResult], None] | None = None,
 ) -> DemoResult:
+    """Run every step; ``hold`` is called with the result while everything still runs (the
+    interactive demo waits there for Ctrl-C so Prometheus and the metrics can be looked at)."""
     run_id = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     folder = state_dir() / "demo" / run_id
     namespace = f"demo-{run_id}."
@@ -139,6 +148,8 @@ def run_demo(
         result.alerts = len(watcher.snapshot())
         result.request_id = _request(console, alert, env)
         result.documents = _documents(folder / "documents", result.request_id, timeout_s, services)
+        if hold is not None:
+            hold(result)
     finally:
         watcher.stop()
         for service in services:
