@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from kafka import KafkaProducer
 
 from tests.integration.broker.conftest import RunningBroker
-from tests.integration.kafka.test_acl_matrix import try_read
+from tests.support.acl_probe import try_read
 from tests.support.cluster import KafkaCluster
 from threadline.broker.audit import verify
 from threadline.broker.client import LiaisonClient
@@ -238,7 +238,9 @@ def test_liaison_cannot_read_reports(
 ) -> None:
     assert (
         try_read(
-            settings_for("liaison-spoc1"), topology.topic("safeguarding.reports.v1"), deadline_s=10
+            settings_for("liaison-spoc1").client_config(),
+            topology.topic("safeguarding.reports.v1"),
+            deadline_s=10,
         )
         == "denied"
     )
