@@ -179,7 +179,7 @@ def kafka_settings(as_: str | None = None, **overrides: Any) -> KafkaSettings:
     if as_ is not None:
         overrides.setdefault("username", as_)
         if "password" not in overrides and not os.environ.get("THREADLINE_KAFKA_PASSWORD"):
-            password = local_credentials().get(as_)
+            password = local.get("users", {}).get(as_)
             if password is None:
                 raise ConfigError(
                     f"no password for principal {as_!r}: it is not in the topology, or the local "

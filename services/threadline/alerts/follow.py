@@ -22,7 +22,7 @@ from typing import Any
 from threadline.config import KafkaSettings
 from threadline.kafka.clients import consumer, kafka_errors
 
-__all__ = ["ALERTS_TOPIC", "SEVERITIES", "AlertFilter", "follow_alerts"]
+__all__ = ["ALERTS_TOPIC", "SEVERITIES", "AlertFilter", "decode_alert", "follow_alerts"]
 
 ALERTS_TOPIC = "safeguarding.alerts.v1"
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -71,7 +71,7 @@ def follow_alerts(
                 batches = client.poll(timeout_ms=500)
             for records in batches.values():
                 for record in records:
-                    alert = _decode(record.value)
+                    alert = decode_alert(record.value)
                     if alert is None or not wanted.accepts(alert):
                         continue
                     alert_id, version = str(alert.get("alert_id")), int(alert.get("version", 0))
@@ -86,7 +86,8 @@ def follow_alerts(
         client.close()
 
 
-def _decode(value: bytes | None) -> dict[str, Any] | None:
+def decode_alert(value: bytes | None) -> dict[str, Any] | None:
+    """An alert record's JSON object, or None for a tombstone or anything malformed."""
     if not value:
         return None
     try:

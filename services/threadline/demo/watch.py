@@ -6,12 +6,12 @@ older one in the view, so the table shows each alert once, at its latest version
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import Any
 
 from kafka import TopicPartition
 
+from threadline.alerts.follow import ALERTS_TOPIC, decode_alert
 from threadline.config import kafka_settings
 from threadline.kafka.clients import consumer
 
@@ -42,7 +42,7 @@ class AlertWatcher:
 
     def __init__(self, analyst: str, topic_prefix: str) -> None:
         self.settings = kafka_settings(as_=analyst, topic_prefix=topic_prefix)
-        self.topic = topic_prefix + "safeguarding.alerts.v1"
+        self.topic = topic_prefix + ALERTS_TOPIC
         self.alerts: dict[str, dict[str, Any]] = {}
         self.order: list[str] = []
         self._lock = threading.Lock()
@@ -80,11 +80,8 @@ class AlertWatcher:
             reader.close()
 
     def _keep(self, value: bytes | None) -> None:
-        if not value:
-            return
-        try:
-            alert = json.loads(value)
-        except (ValueError, UnicodeDecodeError):
+        alert = decode_alert(value)
+        if alert is None:
             return
         alert_id = str(alert.get("alert_id", ""))
         with self._lock:

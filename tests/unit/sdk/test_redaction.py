@@ -6,30 +6,15 @@ import copy
 from typing import Any
 
 import pytest
+from tests.unit.sdk.conftest import REPORT
 
 from threadline.errors import RedactionError, ValidationError
 from threadline.sdk.redaction import KnownPerson, KnownValue, KnownValues, PiiKind, redact
 
 RECORD: dict[str, Any] = {
-    "subject": {
-        "given_name": "Aisha",
-        "family_name": "Khan",
-        "other_names": ["Ash"],
-        "date_of_birth": "2011-04-03",
-        "postcode": "E1 6AN",
-        "address": "12 Example Street, London",
-        "phones": ["07700 900123"],
-        "emails": ["aisha@example.com"],
-        "handles": [{"platform": "snapchat", "handle": "ash_k11"}],
-    },
+    "subject": REPORT["subject"],
     "associates": [
-        {
-            "role": "suspect",
-            "given_name": "Dean",
-            "family_name": "Smith",
-            "phones": ["+44 7700 900456"],
-            "handles": [{"platform": "instagram", "handle": "d.smith"}],
-        },
+        *REPORT["associates"],
         {"role": "parent_carer", "given_name": "Samira", "family_name": "Khan"},
     ],
 }
