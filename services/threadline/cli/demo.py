@@ -100,6 +100,9 @@ def _summary(result: DemoResult) -> None:
     console.print(f"  request approved         {result.request_id}")
     for document in result.documents:
         console.print(f"  document                 {document}")
+    if result.insights.get("published"):
+        console.print(f"  insights report          {result.insights['html']}")
+        console.print(f"                           {result.insights['pdf']}")
     for log in result.logs:
         console.print(f"  service log              {log}")
     for name, url in result.metrics.items():

@@ -10,7 +10,9 @@ principal its topics, group and transactional ids under exactly that prefix):
             ``<app id>-linkage``, which has **one** partition.
 ``link``    reads the linkage topic (so one worker at a time links, in one total order) and runs
             :class:`~threadline.correlator.linker.Linker` over RocksDB tables, publishing to
-            ``safeguarding.subjects.v1`` and ``safeguarding.alerts.v1``.
+            ``safeguarding.subjects.v1``, ``safeguarding.alerts.v1`` and the de-identified
+            ``safeguarding.observations.v1`` (Avro, no key; see
+            :mod:`~threadline.correlator.observing`).
 
 Delivery: table changes ride faust's exactly-once transactions (made step-atomic by
 :mod:`~threadline.correlator.guards`); messages to other topics are sent by the idempotent
@@ -39,6 +41,7 @@ from threadline.correlator.linker import Emission, Linker, LinkerState
 from threadline.correlator.linkrecords import decode_link_record
 from threadline.correlator.metrics import CorrelatorMetrics
 from threadline.correlator.model import LinkageModel
+from threadline.correlator.observing import Observer
 from threadline.correlator.records import decode_person, encode_person
 from threadline.correlator.rules import AlertRules
 from threadline.correlator.screening import DeadLetter, Duplicate, ReportScreen, dead_letter_headers
@@ -56,6 +59,7 @@ from threadline.correlator.tables import FaustTable
 from threadline.correlator.verify import EventVerifier
 from threadline.crypto import AgencyRegistry
 from threadline.errors import ContractError
+from threadline.insights.observations import OBSERVATIONS_TOPIC
 
 __all__ = ["REPORTS", "Correlator"]
 
@@ -87,13 +91,20 @@ class Correlator:
         model: LinkageModel,
         reports_partitions: int,
         metrics: CorrelatorMetrics | None = None,
+        observer: Observer | None = None,
     ) -> None:
         if kafka.password is None or not kafka.username:
             raise ContractError("the correlator needs Kafka credentials", code="config")
         ns = kafka.topic_prefix
         self.app_id = f"{ns}threadline-correlator"
         self.metrics = metrics or CorrelatorMetrics()
-        self.topics = {"dlq": ns + DLQ, "subjects": ns + SUBJECTS, "alerts": ns + ALERTS}
+        self.topics = {
+            "dlq": ns + DLQ,
+            "subjects": ns + SUBJECTS,
+            "alerts": ns + ALERTS,
+            "observations": ns + OBSERVATIONS_TOPIC,
+        }
+        self.observer = observer or Observer()
         session = settings.session_timeout_s
         self.app = faust.App(
             self.app_id,
@@ -137,6 +148,7 @@ class Correlator:
             EventVerifier(registry, settings.policy()),
             FaustTable(self._seen_events, _same, _same, key=_same),
             FaustTable(table("seen-contents", reports_partitions), _same, _same, key=_same),
+            self.observer,
         )
         # Stage 2's tables are written only by the link agent, so write-through caches in front
         # of them stay exact (they are dropped when the linkage partition is revoked).
@@ -162,7 +174,7 @@ class Correlator:
             published=cached("published", _json, json.loads),
         )
         self._progress = table("progress")
-        self.linker = Linker(state, model, rules)
+        self.linker = Linker(state, model, rules, observer=self.observer)
         app.agent(self.reports, name="verify")(self._verify)
         app.agent(self.linkage, name="link")(self._link)
         self._processed: dict[int, int] = {}
@@ -198,6 +210,8 @@ class Correlator:
                 metrics.duplicates.labels(outcome.kind).inc()
             else:
                 metrics.events_in.labels(outcome.record.event_type).inc()
+                if outcome.unobserved:
+                    metrics.observations.labels("failed").inc()
                 log.debug("verified", extra={"event_id": outcome.record.event_id})
                 key = outcome.record.record_id.encode()
                 await self._send(self.linkage.get_topic_name(), key, outcome.payload, partition=0)
@@ -222,12 +236,14 @@ class Correlator:
                 os._exit(70)
             STEP_LOCK.release()
             pending = [
-                await self._send(self.topics[e.topic], e.key.encode(), _json(e.value), wait=False)
+                await self._send(self.topics[e.topic], *self._serialise(e), wait=False)
                 for e in emissions
             ]
             for future in pending:
                 await future
             if recorded_at is not None:
+                observed = sum(e.topic == "observations" for e in emissions)
+                self.metrics.observations.labels("published").inc(observed)
                 self.metrics.count_alerts(
                     [e.value for e in emissions if e.topic == "alerts"], recorded_at
                 )
@@ -260,6 +276,12 @@ class Correlator:
         return emissions, record.recorded_at
 
     # -- plumbing -------------------------------------------------------------------------------
+
+    def _serialise(self, emission: Emission) -> tuple[bytes | None, bytes]:
+        """Key and value bytes: JSON for subjects and alerts, Avro for observations."""
+        if emission.topic == "observations":
+            return None, self.observer.encode(emission.value)
+        return (emission.key or "").encode(), _json(emission.value)
 
     async def _send(
         self,

@@ -21,7 +21,7 @@ id ever applied is remembered, so a redelivered or replayed event is recognised 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from io import BytesIO
 
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
@@ -34,7 +34,7 @@ from threadline.errors import ContractError
 
 __all__ = ["ReportHistory", "decode_history", "encode_history", "seq_of"]
 
-_VERSION = b"\x01"
+_VERSION = b"\x02"
 _SCHEMA = parse_schema(
     {
         "type": "record",
@@ -71,6 +71,8 @@ class ReportHistory:
     def apply(self, record: LinkRecord) -> ReportHistory:
         """The history after ``record`` (which must be of this report and not yet known)."""
         kind = record.kind
+        if record.observation is not None:  # published once by stage 2, never kept
+            record = replace(record, observation=None)
         live = list(self.events)
         gone: list[str] = []
         if kind is EventType.REPORT_WITHDRAWN:
@@ -143,7 +145,7 @@ def encode_history(history: ReportHistory) -> bytes:
 
 def decode_history(data: bytes) -> ReportHistory:
     if data[:1] != _VERSION:
-        raise ContractError("not a version-1 report history", code="corrupt_state")
+        raise ContractError("not a version-2 report history", code="corrupt_state")
     buffer = BytesIO(data)
     buffer.seek(1)
     try:

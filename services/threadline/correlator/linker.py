@@ -10,7 +10,9 @@ in the worker, :class:`~threadline.correlator.state.MemoryTable` in tests):
    in the :class:`~threadline.correlator.clusters.SubjectResolver` (canonical ids);
 3. update the suspect index (suspect identifier key -> report record ids);
 4. publish the **net** effect on every subject the step touched, and refresh the alerts
-   (:mod:`~threadline.correlator.alerting`).
+   (:mod:`~threadline.correlator.alerting`);
+5. complete and publish the report's de-identified observation, if stage 1 drafted one
+   (:mod:`~threadline.correlator.observing`).
 
 Subjects topic (``safeguarding.subjects.v1``, compacted, key = subject id, JSON)::
 
@@ -40,6 +42,7 @@ from threadline.correlator.histories import ReportHistory
 from threadline.correlator.linking import ClusteringPolicy
 from threadline.correlator.linkrecords import LinkRecord
 from threadline.correlator.model import LinkageModel
+from threadline.correlator.observing import Observer, known_to_other_agencies
 from threadline.correlator.rules import AlertRules
 from threadline.correlator.state import LinkageState, MemoryTable, Table
 from threadline.correlator.subjects import SubjectChange, subject_id_for
@@ -74,10 +77,10 @@ class LinkerState:
 
 @dataclass(frozen=True, slots=True)
 class Emission:
-    """One message to publish: ``topic`` is ``subjects`` or ``alerts``."""
+    """One message to publish; observations have no key (they must not be joinable)."""
 
-    topic: Literal["subjects", "alerts"]
-    key: str
+    topic: Literal["subjects", "alerts", "observations"]
+    key: str | None
     value: dict[str, Any]
 
 
@@ -104,10 +107,12 @@ class Linker:
         *,
         blocking: BlockingConfig | None = None,
         policy: ClusteringPolicy | None = None,
+        observer: Observer | None = None,
     ) -> None:
         from threadline.correlator.alerting import Alerting
 
         self.state = state
+        self.observer = observer
         self.resolver = SubjectResolver(
             state.linkage, model, blocking=blocking, policy=policy, canonical_ids=True
         )
@@ -138,7 +143,19 @@ class Linker:
             touched.update((c["subject_id"], *c["from_ids"], *c["into_ids"]))
         subjects, moved = self._publish_subjects(touched)
         alerts = self.alerting.refresh(touched, moved, record, old_keys | new_keys)
-        return Applied(tuple(subjects + alerts), False, changes, decision, candidates, reviews)
+        observations = self._observe(record)
+        emissions = tuple(subjects + alerts + observations)
+        return Applied(emissions, False, changes, decision, candidates, reviews)
+
+    def _observe(self, record: LinkRecord) -> list[Emission]:
+        if record.observation is None or self.observer is None:
+            return []
+        sid = self.resolver.subject_of(record.record_id)
+        members = self.resolver.members(sid) if sid is not None else ()
+        known = known_to_other_agencies(record.agency_id, members)
+        return [
+            Emission("observations", None, self.observer.complete(record.observation, known=known))
+        ]
 
     def _index_suspects(self, rid: str, old: frozenset[bytes], new: frozenset[bytes]) -> None:
         suspects = self.state.suspects

@@ -13,6 +13,11 @@ Wire format: one version byte (``01``), then the Avro binary encoding of :data:`
 is decoded once per report in stage 2 and again whenever a report's history is read, and the
 schema documents the format in one place. It is internal to the correlator: both ends are
 always the same build, so the version byte is enough to refuse a mismatched worker loudly.
+
+``observation`` carries the report's de-identified :class:`~threadline.insights.Observation`
+(Avro single-object bytes, drafted by stage 1 from the decoded event) to stage 2, which alone
+knows whether the child is known to another agency. Stage 2 publishes it and does not keep it
+in the report's history.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ __all__ = [
     "millis",
 ]
 
-_VERSION = b"\x01"
+_VERSION = b"\x02"
 _STR_OR_NULL = ["null", "string"]
 _LONG_OR_NULL = ["null", "long"]
 
@@ -71,6 +76,11 @@ SCHEMA: dict[str, Any] = {
         {"name": "withdrawn_event_id", "type": _STR_OR_NULL},
         {"name": "source_partition", "type": "int"},
         {"name": "source_offset", "type": "long"},
+        {
+            "name": "observation",
+            "type": ["null", "bytes"],
+            "doc": "the draft insights observation (single-object Avro), none for updates",
+        },
     ],
 }
 _PARSED = parse_schema(SCHEMA)
@@ -108,6 +118,7 @@ class LinkRecord:
     withdrawn_event_id: str | None = None
     source_partition: int = 0
     source_offset: int = 0
+    observation: bytes | None = None
     _person: list[PersonTokens | None] = field(
         default_factory=list, init=False, compare=False, repr=False
     )
@@ -135,6 +146,7 @@ class LinkRecord:
         *,
         published_at: datetime,
         source: tuple[int, int] = (0, 0),
+        observation: bytes | None = None,
     ) -> LinkRecord:
         """Reduce a verified, decoded event. Badly shaped tokens raise ValidationError."""
         grading = record["grading"]
@@ -173,6 +185,7 @@ class LinkRecord:
             withdrawn_event_id=record.get("withdrawn_event_id"),
             source_partition=source[0],
             source_offset=source[1],
+            observation=observation,
         )
 
 
@@ -194,7 +207,7 @@ def encode_link_record(record: LinkRecord) -> bytes:
 def decode_link_record(data: bytes) -> LinkRecord:
     """Inverse of :func:`encode_link_record`; anything else raises ContractError."""
     if data[:1] != _VERSION:
-        raise ContractError("not a version-1 link record", code="corrupt_link_record")
+        raise ContractError("not a version-2 link record", code="corrupt_link_record")
     buffer = BytesIO(data)
     buffer.seek(1)
     try:

@@ -57,6 +57,12 @@ class CorrelatorMetrics:
             ["kind"],
             registry=r,
         )
+        self.observations = Counter(
+            "threadline_correlator_observations_total",
+            "De-identified insights observations published, or not drafted (outcome=failed).",
+            ["outcome"],
+            registry=r,
+        )
         self.candidates = Histogram(
             "threadline_correlator_candidates",
             "Candidate records scored per linked report.",

@@ -2,8 +2,9 @@
 
 Everything the worker reads is checked before Kafka is touched, so a typo in the rules file or a
 missing registry fails in a second with a message, not after a rebalance: the agency registry
-(public keys), the alert rules, the linkage model, and the partition count of the reports topic
-(asked of the broker unless configured; the dedupe tables must have exactly as many).
+(public keys), the alert rules, the linkage model, the agency directory for observations, and
+the partition count of the reports topic (asked of the broker unless configured; the dedupe
+tables must have exactly as many).
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from threadline.config import KafkaSettings
 from threadline.correlator.guards import mark_clean_shutdown, prepare_datadir
 from threadline.correlator.metrics import CorrelatorMetrics, serve
 from threadline.correlator.model import LinkageModel, latest_model_path
+from threadline.correlator.observing import Observer
 from threadline.correlator.rules import AlertRules
 from threadline.correlator.settings import CorrelatorSettings
 from threadline.crypto import AgencyRegistry
 from threadline.errors import ConfigError
+from threadline.insights.agencies import AgencyDirectory
 from threadline.kafka.clients import consumer, kafka_errors
 
 __all__ = ["WorkerPlan", "plan_worker", "reports_partition_count", "run_worker"]
@@ -38,6 +41,7 @@ class WorkerPlan:
     model: LinkageModel
     model_path: Path
     reports_partitions: int
+    observer: Observer
 
 
 def reports_partition_count(kafka: KafkaSettings) -> int:
@@ -68,6 +72,7 @@ def plan_worker(kafka: KafkaSettings, settings: CorrelatorSettings) -> WorkerPla
         model=LinkageModel.load(model_path),
         model_path=model_path,
         reports_partitions=partitions,
+        observer=Observer(AgencyDirectory.load(settings.agencies_file)),
     )
 
 
@@ -96,6 +101,7 @@ def run_worker(plan: WorkerPlan) -> int:
         model=plan.model,
         reports_partitions=plan.reports_partitions,
         metrics=metrics,
+        observer=plan.observer,
     )
 
     async def structured_logs() -> None:

@@ -7,7 +7,10 @@
   with :func:`dead_letter_headers`.
 * :class:`Duplicate` - an exact **replay** (an event id already seen) or a **re-send** (the same
   agency published the same content under a new event id). Counted, never forwarded.
-* :class:`Forward` - a new event: its :class:`LinkRecord` goes to the linkage topic.
+* :class:`Forward` - a new event: its :class:`LinkRecord` goes to the linkage topic, carrying
+  the draft insights observation when an :class:`~threadline.correlator.observing.Observer`
+  is given. An event whose observation cannot be drafted is still forwarded (linking matters
+  more than a statistic); ``unobserved`` says so, for a metric.
 
 The two dedupe tables are partition-local: reports are keyed by report id, so a replay or
 re-send of a report lands on the partition that saw the original. Each entry stores the
@@ -27,9 +30,10 @@ from datetime import datetime
 from typing import Literal
 
 from threadline.correlator.linkrecords import LinkRecord, encode_link_record
+from threadline.correlator.observing import Observer
 from threadline.correlator.state import Table
 from threadline.correlator.verify import EventVerifier
-from threadline.errors import ThreadlineError
+from threadline.errors import ThreadlineError, ValidationError
 
 __all__ = [
     "DeadLetter",
@@ -48,6 +52,7 @@ class Forward:
 
     record: LinkRecord
     payload: bytes
+    unobserved: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +79,12 @@ class ReportScreen:
         verifier: EventVerifier,
         events: Table[bytes, bytes],
         contents: Table[bytes, bytes],
+        observer: Observer | None = None,
     ) -> None:
         self.verifier = verifier
         self.events = events
         self.contents = contents
+        self.observer = observer
 
     def screen(
         self, data: bytes, *, received_at: datetime, source: tuple[int, int]
@@ -85,8 +92,21 @@ class ReportScreen:
         """Decide one record; ``source`` is its (partition, offset) in the reports topic."""
         try:
             event = self.verifier.verify(data, received_at=received_at)
+        except ThreadlineError as exc:
+            return DeadLetter(exc.code, exc.message)
+        observation, unobserved = None, False
+        if self.observer is not None:
+            try:
+                observation = self.observer.draft(event.event_type, event.record)
+            except ValidationError:
+                unobserved = True
+        try:
             record = LinkRecord.from_event(
-                event.event_type, event.record, published_at=received_at, source=source
+                event.event_type,
+                event.record,
+                published_at=received_at,
+                source=source,
+                observation=observation,
             )
         except ThreadlineError as exc:
             return DeadLetter(exc.code, exc.message)
@@ -103,7 +123,7 @@ class ReportScreen:
             self.events.set(event_key, origin)
         if first is None:  # new, or a re-run whose second write had not been committed
             self.contents.set(content_key, origin)
-        return Forward(record, encode_link_record(record))
+        return Forward(record, encode_link_record(record), unobserved)
 
 
 def dead_letter_headers(

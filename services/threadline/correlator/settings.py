@@ -2,7 +2,8 @@
 
 Paths default to the development layout: stores under the git-ignored state directory, the
 agency registry (``agencies.json``, public keys only: the correlator holds no secret) in the
-keys directory, the alert rules in ``infra/alert-rules.yaml``, the newest model in ``models/``.
+keys directory, the alert rules in ``infra/alert-rules.yaml``, the newest model in ``models/``,
+agency types and regions for insights observations in ``infra/agencies.yaml``.
 Timeouts are shorter than faust's defaults so that a restarted or added worker takes over in
 seconds, not a minute; ``instance_id`` turns on static group membership, with which a worker
 restarted under the same id gets its partitions back without a rebalance.
@@ -33,6 +34,7 @@ class CorrelatorSettings(BaseSettings):
     registry_file: Path | None = None
     rules_file: Path | None = None
     models_dir: Path | None = None
+    agencies_file: Path | None = None
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
     metrics_host: str = "127.0.0.1"
     """Where /metrics, /health and /ready listen: loopback by default; a container sets

@@ -6,10 +6,13 @@
    youth justice) publish a simulated stream through the SDK, with a progress bar;
 4. an analyst follows the correlated alerts live (severity, type, agencies, reasons; no PII);
 5. a liaison officer drafts a preservation request from the first offender-network alert, a
-   second officer approves it, and the broker writes the PDF and JSON documents.
+   second officer approves it, and the broker writes the PDF and JSON documents;
+6. once the correlator has published a de-identified observation for every original report,
+   the ``insights`` principal writes the statistics release (CSV, charts, HTML, PDF) from the
+   observations topic, small cells withheld.
 
 It ends by saying where everything is. Ctrl-C stops it cleanly at any point; without a
-terminal (CI) it prints plain lines and exits 0 only if all five steps happened.
+terminal (CI) it prints plain lines and exits 0 only if all six steps happened.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +66,7 @@ class DemoResult:
     alerts: int = 0
     request_id: str | None = None
     documents: list[Path] = field(default_factory=list)
+    insights: dict[str, Any] = field(default_factory=dict)
     logs: list[Path] = field(default_factory=list)
     metrics: dict[str, str] = field(default_factory=dict)
     prometheus: str | None = None
@@ -143,11 +147,14 @@ def run_demo(
             service.wait_http(ports[service.principal])
         console.print("correlator and request broker are up, each as its own principal")
         watcher.start()
-        result.published = _publish(console, keys, namespace, children, reports, seed, services)
+        published = _publish(console, keys, namespace, children, reports, seed, services)
+        result.published = published.count
         alert = _follow(console, watcher, services, timeout_s)
         result.alerts = len(watcher.snapshot())
         result.request_id = _request(console, alert, env)
         result.documents = _documents(folder / "documents", result.request_id, timeout_s, services)
+        _await_observations(published.originals, result.metrics["correlator"], timeout_s)
+        result.insights = _insights(console, published, folder / "insights", env)
         if hold is not None:
             hold(result)
     finally:
@@ -188,6 +195,20 @@ def _run_cli(argv: list[str], env: dict[str, str], principal: str | None = None)
     return done.stdout
 
 
+@dataclass(frozen=True)
+class _Published:
+    """What the agencies published: all events, the original reports among them (each one an
+    observation for insights), and the days the reports span."""
+
+    count: int
+    originals: int
+    first_day: date
+    last_day: date
+
+
+_ORIGINALS = ("concern_raised", "referral_made", "missing_episode")
+
+
 def _publish(
     console: Console,
     keys: Path,
@@ -196,14 +217,14 @@ def _publish(
     reports: int,
     seed: int,
     services: list[Service],
-) -> int:
+) -> _Published:
     from threadline.crypto import Keystore
     from threadline.sdk.client import AgencyClient
     from threadline.simulate import SimulationConfig, simulate
 
     sim = simulate(SimulationConfig(seed=seed, children=children, reports=reports))
     clients: dict[str, AgencyClient] = {}
-    published = 0
+    published = originals = 0
     with Progress(console=console, transient=False) as progress:
         task = progress.add_task("agencies publishing", total=len(sim.reports))
         for start in range(0, len(sim.reports), 100):
@@ -219,7 +240,9 @@ def _publish(
                         kafka=kafka_settings(as_=f"agency-{agency}", topic_prefix=namespace),
                         strict=False,
                     )
-                published += len(clients[agency].publish_batch(records).published)
+                accepted = clients[agency].publish_batch(records).published
+                published += len(accepted)
+                originals += sum(records[o.index].get("event_type") in _ORIGINALS for o in accepted)
             for service in services:
                 service.check()
             progress.update(task, advance=len(chunk))
@@ -229,7 +252,10 @@ def _publish(
         f"{published:,} of {len(sim.reports):,} reports published by "
         f"{len(clients)} agencies (each as its own principal)"
     )
-    return published
+    days = sorted(str(record["occurred_at"])[:10] for _, record in sim.reports)
+    return _Published(
+        published, originals, date.fromisoformat(days[0]), date.fromisoformat(days[-1])
+    )
 
 
 def _follow(
@@ -308,6 +334,57 @@ def _request(console: Console, alert: dict[str, Any], env: dict[str, str]) -> st
         console.print(f"liaison-insp1 (a different officer, inspector) approved {request_id}")
         return request_id
     raise ThreadlineError(f"could not draft a request: {last}")
+
+
+def _await_observations(expected: int, metrics_url: str, timeout_s: float) -> None:
+    """Wait until the correlator says it published an observation for every original report
+    (insights reads the topic once, so reading it early would miss the last ones)."""
+    from urllib.request import urlopen
+
+    deadline, seen = time.monotonic() + timeout_s, 0.0
+    wanted = 'threadline_correlator_observations_total{outcome="published"}'
+    while time.monotonic() < deadline:
+        with urlopen(metrics_url, timeout=5) as reply:  # noqa: S310 - our own loopback service
+            for line in reply.read().decode().splitlines():
+                if line.startswith(wanted):
+                    seen = float(line.rsplit(" ", 1)[1])
+        if seen >= expected:
+            return
+        time.sleep(0.5)
+    raise ThreadlineError(
+        f"the correlator published {seen:.0f} of {expected} observations within {timeout_s:.0f}s"
+    )
+
+
+def _insights(
+    console: Console, published: _Published, out: Path, env: dict[str, str]
+) -> dict[str, Any]:
+    summary: dict[str, Any] = json.loads(
+        _run_cli(
+            [
+                "insights",
+                "report",
+                "--from",
+                published.first_day.isoformat(),
+                "--to",
+                published.last_day.isoformat(),
+                "--out",
+                str(out),
+                "--json",
+            ],
+            env,
+            principal="insights",
+        ).splitlines()[-1]
+    )
+    if summary["published"]:
+        console.print(
+            f"insights (reading only de-identified observations) released statistics for "
+            f"{summary['weeks'][0]} to {summary['weeks'][1]}: {summary['withheld_primary']} "
+            f"small counts and {summary['withheld_secondary']} more cells withheld"
+        )
+    else:
+        console.print("insights: too few reports in the period to publish any table")
+    return summary
 
 
 def _documents(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,8 @@ from tests.integration.correlator.conftest import (
 )
 from tests.support.reports import Desk, child, dev_keys, report, suspect
 from threadline.cli.main import cli
+from threadline.insights.codec import default_codec
+from threadline.insights.observations import OBSERVATIONS_TOPIC
 
 pytestmark = pytest.mark.integration
 
@@ -96,6 +100,36 @@ def test_two_agencies_one_child_one_subject_one_alert(ns: Namespace, worker: Wor
     )
     assert result.exit_code == 0, result.output
     assert alert["alert_id"] in result.output
+
+
+def test_each_original_report_becomes_one_keyless_observation(
+    ns: Namespace, worker: Worker
+) -> None:
+    """Read as ``insights``: two reports about one child, coarse, the second known."""
+
+    def observed() -> Counter[str]:
+        records = ns.read(OBSERVATIONS_TOPIC, principal="insights")
+        assert all(r.key is None for r in records)
+        return Counter(json.dumps(default_codec().decode(r.value).to_record()) for r in records)
+
+    before = observed()
+    ns.publish(
+        [
+            ("school-0123", report("O-SCH-1", child(12))),
+            ("lbx-csc", report("O-CSC-1", child(12, phones=["07700 933333"]))),
+        ]
+    )
+    after = wait_until(
+        lambda: (now := observed()).total() >= before.total() + 2 and now, 30, "two observations"
+    )
+    new = sorted(
+        (json.loads(o) for o in (after - before).elements()), key=lambda o: o["agency_type"]
+    )
+    assert [(o["agency_type"], o["known_to_other_agencies"]) for o in new] == [
+        ("school", False),
+        ("social_care", True),
+    ]
+    assert worker.counter("threadline_correlator_observations_total", outcome="published") >= 4
 
 
 def test_bad_input_goes_to_the_dlq_and_good_input_around_it_is_processed(

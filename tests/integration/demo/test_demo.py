@@ -30,3 +30,8 @@ def test_demo_runs_end_to_end(kafka_cluster: KafkaCluster) -> None:
     assert all(p.stat().st_size > 500 for p in documents)
     document = json.loads(next(p for p in documents if p.suffix == ".json").read_text())
     assert document["identifiers"], "an approved preservation request names identifiers"
+    # insights read the observations topic only, and wrote a release with its report
+    insights = result["insights"]
+    assert Path(insights["html"]).exists() and Path(insights["pdf"]).exists()
+    assert insights["undecodable_records"] == 0
+    assert insights["published"], "600 reports over eight months fill some tables"
