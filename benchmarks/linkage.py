@@ -147,6 +147,8 @@ def train(seed: int, children: int, reports: int, version: str) -> Path:
             version=version,
             seed=seed,
             match_rule="labelled",
+            u_source="random_less_matches",
+            random_pairs=2_000_000,
             data_source=f"threadline simulate seed={seed} children={children} reports={reports}",
         ),
         truth=truth,

@@ -38,7 +38,12 @@ carry it; once it has seen more than ``frequency_cap`` distinct subjects the key
 *saturated* — its list is dropped and it is never used for retrieval again (sticky, so the
 decision never depends on later withdrawals, and the table stays small). Each posting also
 keeps at most ``per_subject`` records of one subject (the most recent), because scoring a new
-record against ten reports of the same child adds cost and no recall.
+record against ten reports of the same child adds cost and little recall. Four, not two: an
+agency repeats its view of a child in every report, so the two most recent records of a subject
+are often copies of one sparse view (say, a report without a first name), and the record that
+would have given the new one a personal link is no longer retrieved. On the simulated corpus
+(50,000 reports) four raised pairwise recall by three points and, with fewer fragments to
+score, did not slow the resolver; eight added nothing.
 
 The faust app keeps one posting per key in a table partitioned by key; this module only decides
 what a posting becomes (:func:`post_record`, :func:`unpost_record`).
@@ -72,7 +77,7 @@ class BlockingConfig:
     """Tunables of candidate retrieval (defaults sized for tens of candidates per record)."""
 
     frequency_cap: int = 30
-    per_subject: int = 2
+    per_subject: int = 4
     max_candidates: int = 120
     families: frozenset[str] = DEFAULT_FAMILIES
 

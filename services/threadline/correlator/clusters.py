@@ -38,7 +38,12 @@ from threadline.correlator.blocking import (
     post_record,
     unpost_record,
 )
-from threadline.correlator.comparison import compare, has_personal_agreement
+from threadline.correlator.comparison import (
+    compare,
+    given_names_differ,
+    has_personal_agreement,
+    is_unnamed_match,
+)
 from threadline.correlator.linking import (
     ClusteringPolicy,
     Review,
@@ -218,10 +223,16 @@ class SubjectResolver:
             entry, other = records.get(record_id), persons.get(record_id)
             if entry is not None and other is not None:
                 vector = compare(person, other)
-                personal = has_personal_agreement(vector)
                 scored.append(
                     ScoredCandidate(
-                        record_id, entry.subject_id, entry.seq, other, weight(vector), personal
+                        record_id,
+                        entry.subject_id,
+                        entry.seq,
+                        other,
+                        weight(vector),
+                        has_personal_agreement(vector),
+                        is_unnamed_match(vector),
+                        given_names_differ(vector),
                     )
                 )
         return scored

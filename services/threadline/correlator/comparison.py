@@ -44,7 +44,9 @@ __all__ = [
     "ComparisonVector",
     "FieldSpec",
     "compare",
+    "given_names_differ",
     "has_personal_agreement",
+    "is_unnamed_match",
 ]
 
 COMPARISON_VERSION = "cmp-1"
@@ -108,12 +110,36 @@ def has_personal_agreement(vector: ComparisonVector) -> bool:
     a match. A link therefore also needs one of: an e-mail or handle in common; the same given
     name; or a given name that only sounds alike (siblings' names sometimes do, Jon and Jan)
     *and* the same DOB (exact or swapped). A DOB without a given name does not count: in a
-    household it identifies a child only up to twins.
+    household it identifies a child only up to twins (:func:`is_unnamed_match` is that case).
     """
     given = vector[0]
     if vector[5] == _AGREE or vector[6] == _AGREE or given == _EXACT:
         return True
     return given == _PHONETIC and vector[2] in (_DOB_EXACT, _DOB_SWAPPED)
+
+
+def is_unnamed_match(vector: ComparisonVector) -> bool:
+    """True for household evidence that would identify a child were the given name known.
+
+    The same family name and DOB (exact or swapped) *and* the same postcode district or phone,
+    with no given name on one side: between two children this is
+    twins (or a coincidence of surname, birthday and neighbourhood); usually it is one child
+    reported by an agency that did not record the first name. It is weaker than personal
+    agreement, and :mod:`~threadline.correlator.linking` (rule 5) uses it only where no other
+    child fits: never into a subject that holds a different given name, and never when the
+    record reaches two subjects with different given names.
+    """
+    return (
+        vector[0] == MISSING
+        and vector[1] == _EXACT
+        and vector[2] in (_DOB_EXACT, _DOB_SWAPPED)
+        and _AGREE in (vector[3], vector[4])
+    )
+
+
+def given_names_differ(vector: ComparisonVector) -> bool:
+    """True when both records have a given name and the names do not even sound alike."""
+    return vector[0] == _NAME_DISAGREE
 
 
 def _name_level(x: frozenset[bytes], y: frozenset[bytes]) -> int:

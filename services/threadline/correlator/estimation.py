@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from threadline.correlator.comparison import MISSING, ComparisonVector
 
-__all__ = ["EmFit", "estimate_u", "fit_em", "fit_prior", "monotone"]
+__all__ = ["EmFit", "estimate_u", "fit_em", "fit_prior", "monotone", "u_less_matches"]
 
 Probabilities = tuple[tuple[float, ...], ...]
 
@@ -61,6 +61,36 @@ def estimate_u(
         for f, level in enumerate(vector):
             if level != MISSING:
                 counts[f][level] += 1.0
+    return tuple(_normalise(c, smoothing, floor) for c in counts)
+
+
+def u_less_matches(
+    patterns: Mapping[ComparisonVector, int],
+    level_counts: Sequence[int],
+    m: Probabilities,
+    u: Probabilities,
+    lambda_: float,
+    *,
+    smoothing: float = 0.5,
+    floor: float = 1e-6,
+) -> Probabilities:
+    """u from random pairs again, each pair counted by its probability of being a *non*-match.
+
+    "Almost every random pair is a non-match" is true of pairs but not of agreements on a
+    unique identifier: a handle or an e-mail address belongs to one child, so nearly every
+    random pair that shares one is a pair of reports about the same child, and plain level
+    frequencies (:func:`estimate_u`) turn those matches into a u, and a weight, that says a
+    shared handle is common among different children. Weighting each random pair by
+    ``1 - P(match | gamma)`` under the fitted m, u and the all-pairs prior ``lambda_`` removes
+    them: an M-step for u on the random sample with m and lambda held. Training alternates it
+    with the fit of m until u settles (see training.py).
+    """
+    counts = [[0.0] * n for n in level_counts]
+    for vector, count in patterns.items():
+        weight = count * (1.0 - _match_probability(vector, m, u, lambda_))
+        for f, level in enumerate(vector):
+            if level != MISSING:
+                counts[f][level] += weight
     return tuple(_normalise(c, smoothing, floor) for c in counts)
 
 

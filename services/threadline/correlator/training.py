@@ -34,7 +34,7 @@ import json
 import math
 import random
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -47,7 +47,14 @@ from threadline.correlator.comparison import (
     compare,
     has_personal_agreement,
 )
-from threadline.correlator.estimation import EmFit, estimate_u, fit_em, fit_prior, monotone
+from threadline.correlator.estimation import (
+    EmFit,
+    estimate_u,
+    fit_em,
+    fit_prior,
+    monotone,
+    u_less_matches,
+)
 from threadline.correlator.model import LinkageModel, Thresholds, TrainingInfo
 from threadline.correlator.records import PersonTokens
 from threadline.correlator.thresholds import threshold_for_precision, weight_for_posterior
@@ -97,6 +104,12 @@ class TrainingConfig:
     *random* pair, far too pessimistic for blocked candidates that already share a strong
     identifier; labelled simulated data measures the precision of the candidates themselves."""
     blocking: BlockingConfig = field(default_factory=BlockingConfig)
+    u_source: Literal["random", "random_less_matches"] = "random"
+    """"random": u is the level frequencies among random pairs. "random_less_matches": then
+    alternately re-estimate u with each random pair counted by its non-match probability
+    (:func:`~threadline.correlator.estimation.u_less_matches`) and refit m, until u settles;
+    without it a unique identifier's u is mostly the matches among the random pairs."""
+    u_rounds: int = 50
 
 
 def candidate_pairs(
@@ -124,7 +137,8 @@ def train_model(
     rng = random.Random(config.seed)  # noqa: S311 - sampling pairs, not secrets
     n = len(people)
     randoms = (rng.sample(range(n), 2) for _ in range(config.random_pairs))
-    u_random = estimate_u((compare(people[a], people[b]) for a, b in randoms), _LEVELS)
+    random_patterns = Counter(compare(people[a], people[b]) for a, b in randoms)
+    u_random = estimate_u(_expand(random_patterns), _LEVELS)
     by_family = candidate_pairs(people, config.blocking)
     pairs: set[Pair] = set().union(*by_family.values())
     vectors = {pair: compare(people[pair[0]], people[pair[1]]) for pair in sorted(pairs)}
@@ -133,6 +147,10 @@ def train_model(
         "candidate_patterns": len(set(vectors.values())),
     }
     fit, m, lambda_ = _fit(config, by_family, vectors, u_random, records=n, notes=notes)
+    if config.u_source == "random_less_matches" and config.method == "sessions":
+        fit, m, lambda_ = _refit_u(
+            config, by_family, vectors, random_patterns, fit, m, lambda_, n, notes
+        )
     match = weight_for_posterior(config.match_posterior, lambda_)
     notes["match_from_posterior"] = match
     method = f"match: posterior>={config.match_posterior}"
@@ -198,6 +216,40 @@ def _fit(
     m = monotone(fit.m, fit.u)
     total_pairs = records * (records - 1) // 2
     return fit, m, fit_prior(Counter(vectors.values()), m, fit.u, total_pairs)
+
+
+def _expand(patterns: Counter[ComparisonVector]) -> Iterator[ComparisonVector]:
+    for vector, count in sorted(patterns.items()):
+        for _ in range(count):
+            yield vector
+
+
+def _refit_u(
+    config: TrainingConfig,
+    by_family: dict[str, set[Pair]],
+    vectors: dict[Pair, ComparisonVector],
+    random_patterns: Counter[ComparisonVector],
+    fit: EmFit,
+    m: tuple[tuple[float, ...], ...],
+    lambda_: float,
+    records: int,
+    notes: dict[str, float | str],
+) -> tuple[EmFit, tuple[tuple[float, ...], ...], float]:
+    """Alternate u from random pairs less their likely matches with the fit of m and lambda."""
+    rounds = 0
+    for rounds in range(1, config.u_rounds + 1):  # noqa: B007 - the count is reported
+        u = u_less_matches(random_patterns, _LEVELS, m, fit.u, lambda_)
+        change = max(
+            abs(math.log2(a / b))
+            for row_new, row_old in zip(u, fit.u, strict=True)
+            for a, b in zip(row_new, row_old, strict=True)
+        )
+        fit, m, lambda_ = _fit(config, by_family, vectors, u, records=records, notes=notes)
+        if change < 1e-3:
+            break
+    notes["u_source"] = config.u_source
+    notes["u_rounds"] = rounds
+    return fit, m, lambda_
 
 
 def _masked(vector: ComparisonVector, forced: frozenset[str]) -> ComparisonVector:

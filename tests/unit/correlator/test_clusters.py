@@ -140,6 +140,22 @@ def test_siblings_sharing_a_household_are_not_merged(resolver: SubjectResolver) 
     assert second.reviews[0].reason == "household"
 
 
+def test_a_report_without_a_first_name_joins_the_one_child_it_fits(
+    resolver: SubjectResolver,
+) -> None:
+    def twin(*given: str) -> PersonTokens:
+        return person(given=given, family=["f1"], dob=(2012, 5, 14), postcode="E1", phones=["h"])
+
+    amy = resolver.add("amy", twin("amy")).subject_id
+    assert resolver.add("n1", twin()).subject_id == amy  # no first name, and only Amy fits
+    ben = resolver.add("ben", twin("ben")).subject_id
+    assert ben != amy  # Amy's twin: her subject holds a different first name
+    again = resolver.add("n2", twin())
+    assert again.subject_id not in (amy, ben)  # both twins known: only a review
+    assert {r.reason for r in again.reviews} == {"household"}
+    assert_consistent(resolver.state)
+
+
 def test_frequency_cap_retires_a_common_key(
     model: LinkageModel, make_person: PersonFactory
 ) -> None:

@@ -3,7 +3,14 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.correlator.conftest import PersonFactory
-from threadline.correlator.comparison import FIELDS, MISSING, compare, has_personal_agreement
+from threadline.correlator.comparison import (
+    FIELDS,
+    MISSING,
+    compare,
+    given_names_differ,
+    has_personal_agreement,
+    is_unnamed_match,
+)
 
 GIVEN, FAMILY, DOB, POSTCODE, PHONES, EMAILS, HANDLES, CLK = range(len(FIELDS))
 
@@ -113,3 +120,31 @@ def test_different_schemes_never_compare(make_person: PersonFactory) -> None:
 def test_personal_agreement(vector_of: dict[int, int], personal: bool) -> None:
     vector = tuple(vector_of.get(i, MISSING) for i in range(len(FIELDS)))
     assert has_personal_agreement(vector) is personal
+
+
+@pytest.mark.parametrize(
+    ("vector_of", "unnamed"),
+    [
+        ({FAMILY: 0, DOB: 0, POSTCODE: 0}, True),  # no first name on one side
+        ({FAMILY: 0, DOB: 1, PHONES: 0}, True),  # DOB swapped, a phone for the place
+        ({FAMILY: 0, DOB: 0}, False),  # same surname and birthday: nothing places them together
+        ({FAMILY: 0, DOB: 0, POSTCODE: 1, PHONES: 1}, False),
+        ({FAMILY: 0, DOB: 2, POSTCODE: 0}, False),  # only the year
+        ({FAMILY: 1, DOB: 0, POSTCODE: 0}, False),  # the surname only sounds alike
+        ({GIVEN: 2, FAMILY: 0, DOB: 0, POSTCODE: 0}, False),  # a different first name: twins
+        ({FAMILY: MISSING, DOB: 0, POSTCODE: 0, PHONES: 0}, False),
+    ],
+)
+def test_unnamed_match(vector_of: dict[int, int], unnamed: bool) -> None:
+    vector = tuple(vector_of.get(i, MISSING) for i in range(len(FIELDS)))
+    assert is_unnamed_match(vector) is unnamed
+    assert not has_personal_agreement(vector)
+
+
+def test_given_names_differ_only_when_both_are_known(make_person: PersonFactory) -> None:
+    al = make_person(given=["al"], family=["f"], phonetic=["al|f"])
+    bo = make_person(given=["bo"], family=["f"], phonetic=["bo|f"])
+    nameless = make_person(family=["f"], phonetic=["|f"])
+    assert given_names_differ(compare(al, bo))
+    assert not given_names_differ(compare(al, nameless))
+    assert not given_names_differ(compare(al, al))

@@ -8,8 +8,16 @@ from collections import Counter
 
 import pytest
 
-from threadline.correlator.comparison import MISSING, ComparisonVector
-from threadline.correlator.estimation import estimate_u, fit_em, fit_prior, monotone
+from tests.unit.correlator.synthetic_tokens import make_records
+from threadline.correlator.comparison import FIELDS, MISSING, ComparisonVector
+from threadline.correlator.estimation import (
+    estimate_u,
+    fit_em,
+    fit_prior,
+    monotone,
+    u_less_matches,
+)
+from threadline.correlator.training import TrainingConfig, train_model
 
 LEVELS = (3, 3, 4, 2, 2)
 TRUE_M = ((0.80, 0.15, 0.05), (0.85, 0.10, 0.05), (0.75, 0.05, 0.15, 0.05), (0.6, 0.4), (0.7, 0.3))
@@ -113,3 +121,31 @@ def test_monotone_pools_levels_whose_weight_rises() -> None:
     assert fixed[0][0] + fixed[0][1] == pytest.approx(0.33)  # and keeps its m mass
     assert fixed[0][2:] == m[0][2:]
     assert fixed[1] == m[1]
+
+
+def test_u_less_matches_removes_the_matches_among_random_pairs() -> None:
+    """A field that random non-matches almost never share (u 0.001) looks eight times commoner
+    from plain frequencies when 1% of the random pairs are matches; discounting each pair by its
+    match probability recovers it."""
+    random_pairs = sample(7, 200_000, lam=0.01)
+    plain = estimate_u((v for v, n in random_pairs.items() for _ in range(n)), LEVELS)
+    assert plain[4][0] > 5 * TRUE_U[4][0]
+    u = plain
+    for _ in range(10):
+        u = u_less_matches(random_pairs, LEVELS, TRUE_M, u, 0.01)
+    for fitted, true in zip(u, TRUE_U, strict=True):
+        assert fitted == pytest.approx(true, abs=0.005)
+    assert u[4][0] == pytest.approx(TRUE_U[4][0], rel=0.3)
+
+
+def test_training_can_discount_matches_from_the_random_pairs() -> None:
+    """A handle is one child's: without the discount its u is mostly same-child random pairs."""
+    records = make_records(seed=5, children=600)
+    people, truth = [r.person for r in records], [r.entity for r in records]
+    plain = train_model(people, TrainingConfig("t", "tests", seed=1), truth)
+    config = TrainingConfig("t", "tests", seed=1, u_source="random_less_matches")
+    discounted = train_model(people, config, truth)
+    handles = [spec.name for spec in FIELDS].index("handles")
+    assert discounted.u[handles][0] < plain.u[handles][0] / 2
+    assert discounted.training.notes["u_source"] == "random_less_matches"
+    assert discounted.training.converged

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from tests.unit.correlator.conftest import person
 from threadline.correlator.linking import (
     ClusteringPolicy,
     LinkDecision,
@@ -97,3 +98,46 @@ def test_two_established_subjects_need_a_strong_bridge() -> None:
 def test_edges_are_in_arrival_order() -> None:
     decision = run([cand("late", "s1", 9, 30.0), cand("early", "s1", 2, 21.0)], {"s1": 2})
     assert [e[0] for e in decision.edges] == ["early", "late"]
+
+
+def unnamed(
+    record: str, subject: str, seq: int, given: str | None = None, names_differ: bool = False
+) -> ScoredCandidate:
+    """A candidate linked only by household evidence with the first name unknown on one side."""
+    member = person(given=[given] if given else (), family=["f"], dob=(2011, 4, 3), postcode="E1")
+    return ScoredCandidate(record, subject, seq, member, 25.0, False, True, names_differ)
+
+
+def test_an_unnamed_link_joins_the_one_subject_it_reaches() -> None:
+    decision = run([unnamed("a", "s1", 1, "al")], {"s1": 1})
+    assert decision.subjects == ("s1",)
+    assert decision.edges == (("a", 25.0),)
+
+
+def test_an_unnamed_link_never_joins_a_subject_with_another_first_name() -> None:
+    decision = run([unnamed("a", "s1", 1, "al"), unnamed("a2", "s1", 2, "bo", True)], {"s1": 2})
+    assert decision.subjects == ()
+    assert [(r.subject_id, r.reason) for r in decision.reviews] == [("s1", "household")]
+
+
+def test_a_record_without_a_first_name_between_known_twins_is_only_reviewed() -> None:
+    decision = run([unnamed("a", "s1", 1, "al"), unnamed("b", "s2", 2, "bo")], {"s1": 1, "s2": 1})
+    assert decision.subjects == ()
+    assert {(r.subject_id, r.reason) for r in decision.reviews} == {
+        ("s1", "household"),
+        ("s2", "household"),
+    }
+
+
+def test_unnamed_links_merge_subjects_that_name_no_different_child() -> None:
+    decision = run([unnamed("a", "s1", 1, "al"), unnamed("b", "s2", 2)], {"s1": 1, "s2": 1})
+    assert decision.subjects == ("s1", "s2")
+    assert [e[0] for e in decision.edges] == ["a", "b"]
+
+
+def test_a_strong_link_wins_over_an_unnamed_subject_with_another_first_name() -> None:
+    strong = ScoredCandidate("a", "s1", 1, person(given=["al"], family=["f"]), 30.0)
+    decision = run([strong, unnamed("b", "s2", 2, "bo")], {"s1": 1, "s2": 1})
+    assert decision.subjects == ("s1",)
+    assert decision.reviews[0].subject_id == "s2"
+    assert decision.reviews[0].reason == "household"
