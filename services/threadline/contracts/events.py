@@ -76,10 +76,13 @@ def new_event_id(now_ms: int | None = None) -> str:
     millis = time.time_ns() // 1_000_000 if now_ms is None else now_ms
     if not 0 <= millis <= _MILLIS_MASK:
         raise ValidationError("event id time is outside the UUIDv7 range", path="event_id")
-    rand_a = secrets.randbits(12)
-    rand_b = secrets.randbits(62)
+    random = int.from_bytes(secrets.token_bytes(10), "big")  # 80 bits: 12 + 62 used
+    rand_a = random >> 68
+    rand_b = random & ((1 << 62) - 1)
     value = (millis << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
-    return str(uuid.UUID(int=value))
+    # str(uuid.UUID(int=value)) spelled out: the same canonical form without the object
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def event_id_time(event_id: str) -> datetime:

@@ -30,6 +30,7 @@ version that does not exist or was shredded) whose message names the path and ke
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from typing import TypedDict
 
 from cryptography.exceptions import InvalidTag
@@ -105,6 +106,18 @@ def seal(
     )
 
 
+@lru_cache(maxsize=64)
+def _key_prefix(label: bytes, key_id: str, version: int) -> bytes:
+    """``frame(label, SCHEME_HPKE_DEK, key_id, version)``: public, the same for every event."""
+    return frame(label, SCHEME_HPKE_DEK, key_id, version)
+
+
+def _framed(part: str) -> bytes:
+    """One more framed part: ``frame(*a) + _framed(p) == frame(*a, p)``."""
+    data = part.encode("utf-8")
+    return len(data).to_bytes(4, "big") + data
+
+
 class EventSealer:
     """Seals every personal field of one event under one HPKE-wrapped data key.
 
@@ -124,9 +137,9 @@ class EventSealer:
         self._wrapped = b""
         # every field's AAD is _field_context(...) with only the path varying: frame the
         # constant parts once (framing is part-by-part, so prefix + framed path is identical)
-        self._aad_prefix = frame(
-            _FIELD_LABEL, SCHEME_HPKE_DEK, public_key.key_id, public_key.version, event_id
-        )
+        self._aad_prefix = _key_prefix(
+            _FIELD_LABEL, public_key.key_id, public_key.version
+        ) + _framed(event_id)
 
     def __repr__(self) -> str:
         key = self._public_key
@@ -134,25 +147,30 @@ class EventSealer:
 
     def seal(self, plaintext: str | bytes, *, path: str) -> EncryptedField:
         """Encrypt one field of this event; ``path`` is bound as GCM associated data."""
-        _check_context(self._event_id, path)
+        if not path:
+            _check_context(self._event_id, path)
         key = self._public_key
-        if self._aead is None:
+        aead = self._aead
+        if aead is None:
             dek = AESGCM.generate_key(bit_length=256)
-            info = frame(_DEK_LABEL, SCHEME_HPKE_DEK, key.key_id, key.version, self._event_id)
+            # == frame(_DEK_LABEL, SCHEME_HPKE_DEK, key_id, version, event_id), as unseal builds
+            info = _key_prefix(_DEK_LABEL, key.key_id, key.version) + _framed(self._event_id)
             self._wrapped = _SUITE.encrypt(dek, key.key, info=info)
-            self._aead = AESGCM(dek)
+            aead = self._aead = AESGCM(dek)
         nonce = os.urandom(_NONCE_LEN)
         encoded_path = path.encode("utf-8")
         aad = self._aad_prefix + len(encoded_path).to_bytes(4, "big") + encoded_path
-        return EncryptedField(
-            key_id=key.key_id,
-            key_version=key.version,
-            scheme=SCHEME_HPKE_DEK,
-            path=path,
-            enc=self._wrapped,
-            nonce=nonce,
-            ciphertext=self._aead.encrypt(nonce, _as_bytes(plaintext), aad),
-        )
+        data = plaintext.encode("utf-8") if isinstance(plaintext, str) else bytes(plaintext)
+        # a dict display, not EncryptedField(...): the TypedDict call costs a kwargs dict more
+        return {
+            "key_id": key.key_id,
+            "key_version": key.version,
+            "scheme": SCHEME_HPKE_DEK,
+            "path": path,
+            "enc": self._wrapped,
+            "nonce": nonce,
+            "ciphertext": aead.encrypt(nonce, data, aad),
+        }
 
 
 def unseal(

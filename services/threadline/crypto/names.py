@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from threadline.crypto.normalise import (
     family_name_variants,
@@ -45,7 +46,17 @@ class NameForms:
     def of(
         cls, given: Iterable[str], family: Iterable[str], other_names: Iterable[str] = ()
     ) -> NameForms:
-        """Expand raw given names, family names and aliases into token inputs."""
+        """Expand raw given names, family names and aliases into token inputs.
+
+        Memoised (a bounded LRU of names, no keys): the same names recur across an export,
+        and the expansion is a pure function of them.
+        """
+        return _expand(tuple(given), tuple(family), tuple(other_names))
+
+    @classmethod
+    def _expand(
+        cls, given: tuple[str, ...], family: tuple[str, ...], other_names: tuple[str, ...]
+    ) -> NameForms:
         primary_given = [normalise_name(n) for n in given]
         primary_family = [normalise_name(n) for n in family]
         aliases = [normalise_name(n) for n in other_names]
@@ -60,13 +71,28 @@ class NameForms:
             full,
         )
 
-    def phonetic_pairs(self) -> set[str]:
+    def phonetic_pairs(self) -> frozenset[str]:
         """Sorted ``code|code`` pairs; a missing side is empty ("|SM0" for a surname alone)."""
-        given = {c for c in map(phonetic_code, self.given_words) if c} or {""}
-        family = {c for c in map(phonetic_code, self.family_words) if c} or {""}
-        pairs = {"|".join(sorted((g, f))) for g in given for f in family}
-        pairs.discard("|")
-        return pairs
+        return _phonetic_pairs(self.given_words, self.family_words)
+
+
+_NAME_CACHE = 8192
+
+
+@lru_cache(maxsize=_NAME_CACHE)
+def _expand(
+    given: tuple[str, ...], family: tuple[str, ...], other_names: tuple[str, ...]
+) -> NameForms:
+    return NameForms._expand(given, family, other_names)
+
+
+@lru_cache(maxsize=_NAME_CACHE)
+def _phonetic_pairs(given_words: frozenset[str], family_words: frozenset[str]) -> frozenset[str]:
+    given = {c for c in map(phonetic_code, given_words) if c} or {""}
+    family = {c for c in map(phonetic_code, family_words) if c} or {""}
+    pairs = {"|".join(sorted((g, f))) for g in given for f in family}
+    pairs.discard("|")
+    return frozenset(pairs)
 
 
 def _forms(

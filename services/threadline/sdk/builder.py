@@ -50,6 +50,7 @@ def age_band(dob: date | None, on: date) -> str | None:
     return "18+"
 
 
+_ENCRYPTED_FIELD = "org.threadline.safeguarding.v1.EncryptedField"
 _TLP = {
     "clear": "CLEAR",
     "green": "GREEN",
@@ -78,7 +79,8 @@ class EventBuilder:
         self.tokeniser = tokeniser
         self.strict = strict
         self.clock = clock
-        self.codec = Codec(default_registry())
+        # the builder names the EncryptedField branch of optional fields itself (see _person)
+        self.codec = Codec(default_registry(), tuple_unions=True)
         self.schema_version = default_registry().schema_version
 
     def build(self, report: AgencyReport, raw: dict[str, Any]) -> BuiltEvent:
@@ -149,7 +151,10 @@ class EventBuilder:
         self, person: Person, ref: str, role: str, at: str, sealer: EventSealer, on: date
     ) -> dict[str, Any]:
         def one(value: str | None, name: str) -> Any:
-            return None if value is None else sealer.seal(value, path=f"{at}.{name}")
+            if value is None:
+                return None
+            # (branch, value): the codec then skips fastavro's search of the union's branches
+            return (_ENCRYPTED_FIELD, sealer.seal(value, path=f"{at}.{name}"))
 
         def many(values: list[str], name: str) -> list[Any]:
             return [sealer.seal(v, path=f"{at}.{name}[{i}]") for i, v in enumerate(values)]

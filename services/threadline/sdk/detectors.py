@@ -106,6 +106,7 @@ _BARE_URL: Final = re.compile(
     r"(?i)\b(?:[a-z0-9-]+\.)+(?:" + _TLDS.replace(" ", "|") + r")/[^\s<>\"'\[\]]*"
 )
 _BARE_URL_TLDS: Final = tuple(f".{tld}/" for tld in _TLDS.split())
+_BARE_URL_TLD: Final = re.compile("|".join(re.escape(tld) for tld in _BARE_URL_TLDS))
 _EMAIL_DOMAIN: Final = re.compile(r"[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,24}")
 _HANDLE: Final = re.compile(r"@(?<![\w@.].)[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,30}[A-Za-z0-9_])?")
 _PLATFORM_WORDS: Final = (
@@ -113,11 +114,17 @@ _PLATFORM_WORDS: Final = (
     " whatsapp telegram kik"
 )
 _PLATFORMS: Final = tuple(_PLATFORM_WORDS.split())
+# Every whole-word platform name in one pass (longest first, so "snapchat" is not "snap").
+# Whole words cannot overlap, so this finds exactly what one str.find loop per name did.
+_PLATFORM_WORD: Final = re.compile(
+    r"(?<!\w)(?:" + "|".join(sorted(_PLATFORMS, key=len, reverse=True)) + r")(?!\w)"
+)
 _PLATFORM_TAIL: Final = re.compile(
     r"(?i)\s*(?:(user ?name|handle|account|profile|id)\s*[:=]?|[:=])"
     r"\s*@?([A-Za-z0-9_][A-Za-z0-9_.]{0,29}[A-Za-z0-9_]|[A-Za-z0-9_])"
 )
 _PLATFORM_CUES: Final = (":", "=", "user", "handle", "account", "profile", "id")
+_PLATFORM_CUE: Final = re.compile("|".join(re.escape(cue) for cue in _PLATFORM_CUES))
 _HANDLE_STOPWORDS: Final = frozenset(
     {"a", "an", "and", "the", "is", "was", "she", "he", "they", "it", "his", "her", "their", "on"}
 )
@@ -269,27 +276,25 @@ def _emails(text: str, out: list[Detection]) -> None:
 
 def _platform_handles(text: str, lowered: str, out: list[Detection]) -> None:
     """ "snapchat: ash_k11", "instagram username d.smith": handles written without an @."""
-    for platform in _PLATFORMS:
-        at = lowered.find(platform)
-        while at >= 0:
-            end = at + len(platform)
-            bounded = not (at and _is_word_char(text[at - 1])) and not (
-                end < len(text) and _is_word_char(text[end])
-            )
-            m = _PLATFORM_TAIL.match(text, end) if bounded else None
-            if m:
-                handle = m[2]
-                special = any(c.isdigit() or c in "_." for c in handle)
-                weak_cue = (m[1] or "").lower() in _WEAK_HANDLE_CUES
-                if special or (not weak_cue and handle.lower() not in _HANDLE_STOPWORDS):
-                    start = m.start(2) - (1 if text[m.start(2) - 1] == "@" else 0)
-                    out.append(Detection(start, m.end(2), _HANDLE_KIND, handle.lower()))
-            at = lowered.find(platform, at + 1)
+    size = len(text)
+    for word in _PLATFORM_WORD.finditer(lowered):
+        at, end = word.span()
+        # the bounds were checked on the lower-cased text; the original text decides
+        if (at and _is_word_char(text[at - 1])) or (end < size and _is_word_char(text[end])):
+            continue
+        m = _PLATFORM_TAIL.match(text, end)
+        if m:
+            handle = m[2]
+            special = any(c.isdigit() or c in "_." for c in handle)
+            weak_cue = (m[1] or "").lower() in _WEAK_HANDLE_CUES
+            if special or (not weak_cue and handle.lower() not in _HANDLE_STOPWORDS):
+                start = m.start(2) - (1 if text[m.start(2) - 1] == "@" else 0)
+                out.append(Detection(start, m.end(2), _HANDLE_KIND, handle.lower()))
 
 
 def _online(text: str, lowered: str, out: list[Detection]) -> None:
     urls = list(_URL.finditer(text)) if "://" in text or "www." in lowered else []
-    if any(tld in lowered for tld in _BARE_URL_TLDS):
+    if _BARE_URL_TLD.search(lowered):
         urls += _BARE_URL.finditer(text)
     for m in urls:
         url = m[0].rstrip(".,;:!?)'\"")
@@ -298,7 +303,7 @@ def _online(text: str, lowered: str, out: list[Detection]) -> None:
         _emails(text, out)
         for m in _HANDLE.finditer(text):
             out.append(Detection(m.start(), m.end(), _HANDLE_KIND, m[0][1:].lower()))
-    if any(cue in lowered for cue in _PLATFORM_CUES):
+    if _PLATFORM_CUE.search(lowered):
         _platform_handles(text, lowered, out)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Final, NamedTuple
 
 from anyascii import anyascii
@@ -43,6 +44,29 @@ _PARTICLES: Final = frozenset(_PARTICLE_WORDS.split())
 def fold(token: str) -> str:
     """Case- and apostrophe-insensitive form of a name; keeps length, so offsets still hold."""
     return token.lower().replace("\u2019", "'")
+
+
+@lru_cache(maxsize=8192)
+def _name_keys(name: str) -> tuple[tuple[str, tuple[tuple[str, bool], ...]], ...]:
+    """Per part of one listed name: its initial (one-letter parts, else "") and its search
+    keys, each with whether it is strong enough to match alone (particles are not).
+
+    A pure function of the name, memoised in a bounded LRU (no keys, no labels): names recur
+    across an export, and this is most of the cost of indexing a person.
+    """
+    parts = [fold(p) for p in _NAME_SPLIT.split(name.strip()) if p]
+    has_strong = any(p not in _PARTICLES for p in parts)
+    out = []
+    for part in parts:
+        strong = not (has_strong and part in _PARTICLES)
+        variants = [part]
+        if "'" in part:
+            variants += [part.replace("'", ""), part.rsplit("'", 1)[1]]
+        if not part.isascii():
+            variants.append(anyascii(part).lower())
+        initial = part.upper() if len(part) == 1 and part.isalpha() else ""
+        out.append((initial, tuple((key, strong) for key in variants if len(key) >= 2)))
+    return tuple(out)
 
 
 class KnownPerson(NamedTuple):
@@ -215,26 +239,17 @@ class KnownValues:
         if self._note_label(person.label, path) not in PERSON_KINDS:
             raise ValidationError("a person's label must name a person kind", path=path)
         self._persons.append(person)
+        label = person.label
         for name in person.names:
-            parts = [fold(p) for p in _NAME_SPLIT.split(name.strip()) if p]
-            has_strong = any(p not in _PARTICLES for p in parts)
-            for part in parts:
-                strong = not (has_strong and part in _PARTICLES)
-                variants = [part]
-                if "'" in part:
-                    variants += [part.replace("'", ""), part.rsplit("'", 1)[1]]
-                if not part.isascii():
-                    variants.append(anyascii(part).lower())
-                if len(part) == 1 and part.isalpha():  # "K", "Lil T": a capital, never "k"
-                    labels = self.initials.get(part.upper(), ())
-                    if person.label not in labels:
-                        self.initials[part.upper()] = (*labels, person.label)
-                for key in variants:
-                    if len(key) < 2:
-                        continue
+            for initial, keys in _name_keys(name):
+                if initial:  # "K", "Lil T": a capital, never "k"
+                    labels = self.initials.get(initial, ())
+                    if label not in labels:
+                        self.initials[initial] = (*labels, label)
+                for key, strong in keys:
                     labels = self.names.get(key, ())
-                    if person.label not in labels:
-                        self.names[key] = (*labels, person.label)
+                    if label not in labels:
+                        self.names[key] = (*labels, label)
                     if strong:
                         self.strong_names.add(key)
 

@@ -190,12 +190,12 @@ def _label(
     return seen[key], False
 
 
-def _near_known_name(key: str, known: KnownValues) -> bool:
+def _near_known_name(key: str, names: list[str]) -> bool:
+    """``names``: the strong names of 4+ letters (the caller filters them once per text)."""
+    size = len(key)
     return any(
-        len(name) >= 4
-        and abs(len(name) - len(key)) <= 1
-        and jellyfish.damerau_levenshtein_distance(key, name) <= 1
-        for name in known.strong_names
+        abs(len(name) - size) <= 1 and jellyfish.damerau_levenshtein_distance(key, name) <= 1
+        for name in names
     )
 
 
@@ -206,11 +206,12 @@ def _residuals(masked: str, known: KnownValues) -> list[Residual]:
     literal_candidates(masked, lowered(masked), known, leftovers)
     found += [Residual(_RESIDUAL_KIND[c.kind], c.start) for c in leftovers]
     names = known.strong_names
+    near = [name for name in names if len(name) >= 4]
     for m in _CAPITALISED.finditer(masked):
         key = fold(m[0])
         if key in names:
             found.append(Residual("name", m.start()))
-        elif len(key) >= 5 and key not in _COMMON_WORDS and _near_known_name(key, known):
+        elif len(key) >= 5 and key not in _COMMON_WORDS and _near_known_name(key, near):
             found.append(Residual("possible_name", m.start()))
     return sorted(set(found), key=lambda r: (r.offset, r.kind))
 

@@ -19,8 +19,11 @@ from kafka import KafkaConsumer, TopicPartition
 
 from tests.support.cluster import KafkaCluster
 from threadline.config import KafkaSettings
+from threadline.contracts import decode
 from threadline.crypto import init_dev_keys
 from threadline.kafka.topology import Topology
+from threadline.sdk.client import AgencyClient
+from threadline.sdk.pool import BuildPool
 from threadline.simulate import SimulationConfig, simulate, write
 
 pytestmark = pytest.mark.integration
@@ -94,3 +97,33 @@ def test_published_topic_holds_no_generated_pii(
     assert len(needles) > 200
     leaks = sorted(n.decode() for n in needles if n in haystack)
     assert leaks == [], f"{len(leaks)} generated personal values found in clear"
+
+
+def test_build_workers_publish_every_good_report_once(
+    tmp_path: Path,
+    kafka_cluster: KafkaCluster,
+    topology: Topology,
+    settings_for: Callable[..., KafkaSettings],
+) -> None:
+    """``publish_batch`` with a BuildPool: built in a worker, sent here, acknowledged once."""
+    sim = simulate(SimulationConfig(seed=12, children=60, reports=300))
+    records = [raw for _, raw in sim.reports]
+    records.insert(7, {"event_type": "gossip"})
+    agency = sorted({agency for agency, _ in sim.reports})[0]
+    keys = init_dev_keys(tmp_path / "keys", [agency])
+    with (
+        BuildPool(keys, workers=1) as pool,
+        AgencyClient(
+            agency, keys=keys, kafka=settings_for(f"agency-{agency}"), pool=pool
+        ) as client,
+    ):
+        result = client.publish_batch(records)
+    assert [o.index for o in result.failed] == [7]
+    assert len(result.published) >= 0.95 * len(sim.reports)
+
+    topic = topology.topic("safeguarding.reports.v1")
+    mine = {o.event_id for o in result.published}
+    seen = [
+        decode(value)[1]["event_id"] for _, value in read_all(settings_for("correlator"), topic)
+    ]
+    assert sorted(e for e in seen if e in mine) == sorted(mine)  # each exactly once

@@ -94,3 +94,40 @@ def test_publish_reports_bad_lines_and_exits_1(
         json.loads(line) for line in (tmp_path / "bad.jsonl.errors.jsonl").read_text().splitlines()
     ]
     assert {e["line"] for e in errors} == {1, 2}
+
+
+WORKERS = ("--workers", "1")
+
+
+def test_publish_with_build_workers_reports_the_same_lines(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("THREADLINE_KEYS_DIR", str(tmp_path / "keys"))
+    assert runner.invoke(cli, ["keys", "init"]).exit_code == 0
+    good = json.dumps(
+        {
+            "event_type": "missing_episode",
+            "report_id": "MPS-1",
+            "occurred_at": "2025-03-01T13:36:28Z",
+            "grading": {"source": 2, "intelligence": "B", "handling": "P"},
+            "subject": {"given_name": "Aisha", "date_of_birth": "2011-04-03"},
+            "missing_episode": {"started_at": "2025-03-01T10:00:00Z"},
+        }
+    )
+    lines = [good] * 300
+    lines[5] = '{"event_type": "gossip"}'
+    lines[250] = "not json"
+    export = tmp_path / "export.jsonl"
+    export.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(
+        cli,
+        ["--as", "agency-met-police", "publish", str(export), "--dry-run", "--json", *WORKERS],
+    )
+    assert result.exit_code == 1, result.output
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["read"] == 300 and summary["published"] == 298 and summary["failed"] == 2
+    errors = [
+        json.loads(line)
+        for line in (tmp_path / "export.jsonl.errors.jsonl").read_text().splitlines()
+    ]
+    assert sorted(e["line"] for e in errors) == [6, 251]

@@ -303,3 +303,30 @@ def test_attach_signature_refuses_a_signed_body() -> None:
     signed = encode(EventType.CONCERN_RAISED, {**full_event("concern_raised"), "signature": b"x"})
     with pytest.raises(MalformedEventError, match="already carries a signature"):
         attach_signature(signed, b"y")
+
+
+_ENCRYPTED_FIELD = "org.threadline.safeguarding.v1.EncryptedField"
+_OPTIONAL_FIELDS = ("given_name", "family_name", "date_of_birth", "postcode", "address")
+
+
+def _named_branches(person: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: (_ENCRYPTED_FIELD, value) if key in _OPTIONAL_FIELDS and value is not None else value
+        for key, value in person.items()
+    }
+
+
+def test_tuple_unions_name_the_branch_and_write_the_same_bytes(
+    registry: SchemaRegistry, event_factory: EventFactory
+) -> None:
+    record = event_factory(EventType.CONCERN_RAISED)
+    named = {
+        **record,
+        "subject": _named_branches(record["subject"]),
+        "associates": [_named_branches(a) for a in record["associates"]],
+    }
+    assert named != record
+    plain = Codec(registry).encode(EventType.CONCERN_RAISED, record)
+    assert Codec(registry, tuple_unions=True).encode(EventType.CONCERN_RAISED, named) == plain
+    with pytest.raises(ValidationError):  # without the option a tuple is not a record
+        Codec(registry).encode(EventType.CONCERN_RAISED, named)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pytest
@@ -57,15 +56,3 @@ def test_unlisted_values_in_narratives_are_caught_by_the_detectors(simulation: S
             record["concern"]["narrative"], KnownValues.from_report(record), strict=True
         )
         assert any(not f.known for f in result.findings), truth.unlisted_pii
-
-
-@pytest.mark.slow
-def test_redaction_keeps_up_with_five_thousand_narratives_a_second(
-    simulation: Simulation,
-) -> None:
-    work = [r for _, r in simulation.reports if "concern" in r]
-    started = time.perf_counter()
-    for record in work:
-        redact(record["concern"]["narrative"], KnownValues.from_report(record), strict=True)
-    rate = len(work) / (time.perf_counter() - started)
-    assert rate > 2_500  # 5,000/s per core measured; half that leaves room for a busy CI box
