@@ -16,13 +16,12 @@ the correlator learned of them).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from typing import Any
 
 from threadline.contracts import EventType
 from threadline.insights.agencies import AgencyDirectory
 from threadline.insights.codec import ObservationCodec, default_codec
-from threadline.insights.observations import Observation, observation_from_event
+from threadline.insights.observations import observation_from_event
 
 __all__ = ["Observer", "known_to_other_agencies"]
 
@@ -56,9 +55,8 @@ class Observer:
 
     def complete(self, draft: bytes, *, known: bool) -> dict[str, Any]:
         """The draft with *known* set, as the record the outbox stores and :meth:`encode`
-        takes."""
-        observation = self.codec.decode(draft)
-        return replace(observation, known_to_other_agencies=known).to_record()
+        takes. The draft was validated when stage 1 made it, so it is not normalised again."""
+        return {**self.codec.decode_record(draft), "known_to_other_agencies": known}
 
     def encode(self, record: Mapping[str, Any]) -> bytes:
-        return self.codec.encode(Observation.from_record(record))
+        return self.codec.encode_record(record)

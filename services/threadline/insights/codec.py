@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -60,12 +60,15 @@ class ObservationCodec:
         return cls(named.standalone(f"{NAMESPACE}.Observation"))
 
     def encode(self, observation: Observation) -> bytes:
+        return self.encode_record(observation.to_record())
+
+    def encode_record(self, record: Mapping[str, Any]) -> bytes:
+        """Encode an observation's record shape (``Observation.to_record``) as it is; the
+        correlator uses this to re-encode a record it decoded with :meth:`decode_record`."""
         buffer = BytesIO()
         buffer.write(MAGIC + self.fingerprint)
         try:
-            schemaless_writer(
-                buffer, self._parsed, observation.to_record(), strict_allow_default=True
-            )
+            schemaless_writer(buffer, self._parsed, record, strict_allow_default=True)
         except _WRITE_ERRORS as exc:
             raise ValidationError(
                 f"Observation does not match its schema ({type(exc).__name__})"
@@ -74,6 +77,11 @@ class ObservationCodec:
 
     def decode(self, data: bytes) -> Observation:
         """The observation in ``data``; wrong header, truncated or trailing bytes are refused."""
+        return Observation.from_record(self.decode_record(data))
+
+    def decode_record(self, data: bytes) -> dict[str, Any]:
+        """The record in ``data`` as Avro decoded it, not yet normalised into an
+        :class:`Observation` (for bytes this process encoded itself)."""
         if len(data) < _HEADER or data[:2] != MAGIC:
             raise MalformedEventError("not an Avro single-object encoded observation")
         if data[2:_HEADER] != self.fingerprint:
@@ -92,7 +100,7 @@ class ObservationCodec:
             raise MalformedEventError(f"{len(data) - buffer.tell()} trailing bytes")
         if not isinstance(record, dict):  # pragma: no cover - records decode to dicts
             raise MalformedEventError("observation body did not decode to a record")
-        return Observation.from_record(record)
+        return record
 
 
 @functools.cache
