@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 TL := $(BIN)/threadline
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo test system venv kafka-up kafka-down lint typecheck unit integration bench clean
+.PHONY: demo test system venv kafka-up kafka-down lint typecheck unit integration bench soak clean
 
 demo: kafka-up
 	$(TL) demo
@@ -52,6 +52,12 @@ integration: kafka-up
 
 bench: kafka-up
 	$(BIN)/python benchmarks/kafka_baseline.py
+
+# Not in `make test` (CI): 30 minutes of steady load, memory and lag sampled (issue 8).
+# `make soak SOAK_ARGS="--minutes 1 --rate 50"` for a quick look.
+SOAK_ARGS ?= --minutes 30 --rate 100
+soak: kafka-up
+	$(BIN)/python benchmarks/soak.py $(SOAK_ARGS)
 
 clean: kafka-down
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

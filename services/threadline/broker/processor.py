@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from threadline.broker.audit import AuditChain, AuditEntry
-from threadline.broker.cases import CaseIndex
+from threadline.broker.cases import Alert, CaseIndex
 from threadline.broker.disclosure import disclose
 from threadline.broker.documents import render, request_document
 from threadline.broker.drafting import Context
@@ -39,7 +39,7 @@ from threadline.broker.protocols import Protocol
 from threadline.broker.signing import open_command
 from threadline.broker.sinks import DocumentSink
 from threadline.broker.timers import Timers, due
-from threadline.broker.triggers import preservation_drafts
+from threadline.broker.triggers import AUTO_SEVERITIES, preservation_drafts
 from threadline.broker.workflow import Decision, decide, purpose_of
 from threadline.crypto.keyring import DisclosureKeyring
 from threadline.crypto.signatures import AgencyRegistry
@@ -126,10 +126,23 @@ class RequestProcessor:
             return self._refuse(data, command, [problem], now)
 
     def handle_alert(self, alert: Mapping[str, Any]) -> list[Outgoing]:
-        """Remember the alert's case and auto-draft preservations for a severe one."""
+        """Remember the alert's case and auto-draft preservations for a severe one.
+
+        The alert can arrive before the reports it names have been read (the two topics are
+        read by separate consumers, and the correlator publishes an alert moments after the
+        report): a severe alert naming a report the index does not know yet first catches the
+        reports up, or its drafts would be lost for good (an alert is read only once).
+        """
         now = self.now()
         try:
-            decision = preservation_drafts(alert, self.requests, self._context(now))
+            parsed = Alert.from_mapping(alert)
+            if (
+                self.refresh_cases is not None
+                and parsed.severity in AUTO_SEVERITIES
+                and not all(self.cases.knows(ref) for ref in parsed.report_refs)
+            ):
+                self.refresh_cases()
+            decision = preservation_drafts(parsed, self.requests, self._context(now))
         except RequestRefused:
             return []
         return self._apply(decision, None, now)

@@ -8,7 +8,8 @@ Stage 1 of the correlator runs every record of ``safeguarding.reports.v1`` throu
  reason                   meaning
 =======================  ========================================================================
  oversized_event          larger than ``max_event_bytes`` (refused before decoding)
- malformed_event          not Avro single-object bytes, truncated, trailing data
+ malformed_event          not Avro single-object bytes, truncated, trailing data, or no value
+                          at all (a Kafka tombstone: reports are never deleted that way)
  unknown_fingerprint      names a schema we do not ship
  invalid_report           decodes but breaks a rule: event id not a UUIDv7, subject not a CHILD,
                           badly shaped tokens, recorded before it occurred
@@ -47,7 +48,7 @@ from typing import Any
 
 from threadline.contracts import Codec, EventType, default_registry, event_id_time
 from threadline.crypto import AgencyRegistry
-from threadline.errors import ValidationError
+from threadline.errors import MalformedEventError, ValidationError
 
 __all__ = ["EventVerifier", "VerificationPolicy", "VerifiedEvent", "content_fingerprint"]
 
@@ -99,12 +100,15 @@ class EventVerifier:
         self.policy = policy or VerificationPolicy()
         self.codec = codec or Codec(default_registry())
 
-    def verify(self, data: bytes, *, received_at: datetime) -> VerifiedEvent:
+    def verify(self, data: bytes | None, *, received_at: datetime) -> VerifiedEvent:
         """The verified event, or a ThreadlineError whose ``code`` is the dead-letter reason.
 
-        ``received_at`` is the Kafka record timestamp (timezone-aware).
+        ``data`` is the Kafka record's value (None for a tombstone); ``received_at`` is the
+        Kafka record timestamp (timezone-aware).
         """
         policy = self.policy
+        if data is None:
+            raise MalformedEventError("a record without a value (tombstone) is not an event")
         if len(data) > policy.max_event_bytes:
             raise ValidationError(
                 f"event of {len(data)} bytes exceeds the limit of {policy.max_event_bytes}",

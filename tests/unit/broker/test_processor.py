@@ -168,6 +168,32 @@ def test_a_severe_alert_auto_drafts_a_preservation_that_still_needs_approval(
     assert {i.report_id for i in by_subject.identifiers} == {"MPS-1", "CSC-9"}
 
 
+def test_a_severe_alert_read_before_its_reports_catches_the_reports_up(
+    broker: Broker, make_report: ReportFactory
+) -> None:
+    """Reports and alerts are read by separate consumers, so an alert can overtake the report
+    it names; its drafts must not be lost (found by tests/reliability/test_faults_crash.py)."""
+    late = make_report("MPS-7", seed=7)
+    caught_up: list[int] = []
+
+    def refresh() -> None:
+        caught_up.append(1)
+        broker.processor.cases.add_report_bytes(late.data)
+
+    broker.processor.refresh_cases = refresh
+    alert = {
+        "alert_id": "AL-7",
+        "type": "cross_agency_link",
+        "severity": "critical",
+        "subject_id": "SUBJ-7",
+        "report_refs": [{"agency_id": late.agency_id, "report_id": late.report_id}],
+    }
+    out = broker.processor.handle_alert(alert)
+    assert caught_up == [1]
+    assert any(o.topic == "platform.requests.v1" for o in out)
+    assert broker.processor.handle_alert(alert) == [] and caught_up == [1]
+
+
 def test_metrics_count_refusals_and_audit_actions(
     broker: Broker, make_report: ReportFactory
 ) -> None:
