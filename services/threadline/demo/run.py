@@ -341,13 +341,19 @@ def _await_observations(expected: int, metrics_url: str, timeout_s: float) -> No
     (insights reads the topic once, so reading it early would miss the last ones)."""
     from urllib.request import urlopen
 
+    from prometheus_client.parser import text_string_to_metric_families
+
     deadline, seen = time.monotonic() + timeout_s, 0.0
-    wanted = 'threadline_correlator_observations_total{outcome="published"}'
     while time.monotonic() < deadline:
         with urlopen(metrics_url, timeout=5) as reply:  # noqa: S310 - our own loopback service
-            for line in reply.read().decode().splitlines():
-                if line.startswith(wanted):
-                    seen = float(line.rsplit(" ", 1)[1])
+            families = text_string_to_metric_families(reply.read().decode())
+            seen = sum(
+                sample.value
+                for family in families
+                for sample in family.samples
+                if sample.name == "threadline_correlator_observations_total"
+                and sample.labels.get("outcome") == "published"
+            )
         if seen >= expected:
             return
         time.sleep(0.5)
